@@ -9,7 +9,7 @@ import os
 
 from setuptools import setup
 
-MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
+MODULES = ['otwb_base', 'otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
 
 
 def packages():

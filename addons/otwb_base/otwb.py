@@ -1,0 +1,29 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+
+
+class Configuration(ModelSingleton, ModelSQL, ModelView):
+    "OTWB Configuration"
+    __name__ = 'otwb.configuration'
+
+    rpc_max_items = fields.Integer(
+        "RPC Max Items", required=True,
+        help="The largest number of items accepted by one batch call.")
+    circuity_factor = fields.Float(
+        "Circuity Factor", required=True, digits=(4, 2),
+        help="Road distance = great-circle distance x this factor.")
+    average_speed = fields.Float(
+        "Average Speed (km/h)", required=True, digits=(6, 1))
+
+    @classmethod
+    def default_rpc_max_items(cls):
+        return 1000
+
+    @classmethod
+    def default_circuity_factor(cls):
+        return 1.3
+
+    @classmethod
+    def default_average_speed(cls):
+        return 60.0

@@ -1,0 +1,11 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class OtwbBaseTestCase(ModuleTestCase):
+    "Test OTWB BASE module"
+    module = 'otwb_base'
+
+
+del ModuleTestCase

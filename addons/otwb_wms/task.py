@@ -1,0 +1,372 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""One queue of warehouse work for operators and automation devices."""
+import datetime as dt
+
+from sql.functions import CurrentTimestamp
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.rpc import RPC
+from trytond.transaction import Transaction
+
+TASK_TYPES = [
+    ('receive', "Receive"),
+    ('putaway', "Putaway"),
+    ('pick', "Pick"),
+    ('pack', "Pack"),
+    ('count', "Count"),
+    ('replenish', "Replenish"),
+    ('move', "Move"),
+    ]
+STATES = [
+    ('pending', "Pending"),
+    ('assigned', "Assigned"),
+    ('in_progress', "In Progress"),
+    ('done', "Done"),
+    ('failed', "Failed"),
+    ('cancelled', "Cancelled"),
+    ]
+OPEN_STATES = {'pending', 'assigned', 'in_progress'}
+CLAIMED_STATES = {'assigned', 'in_progress'}
+
+
+class Task(Workflow, ModelSQL, ModelView):
+    "Warehouse Task"
+    __name__ = 'otwb.wms.task'
+
+    _states = {'readonly': Eval('state') != 'pending'}
+
+    type = fields.Selection(
+        TASK_TYPES, "Type", required=True, states=_states)
+    state = fields.Selection(STATES, "State", required=True, readonly=True)
+    priority = fields.Integer(
+        "Priority", required=True, states=_states,
+        help="Lower numbers are claimed first.")
+    sequence = fields.Integer(
+        "Sequence", readonly=True,
+        help="Position on the optimised pick path of its batch.")
+    due = fields.DateTime("Due", states=_states)
+    company = fields.Many2One(
+        'company.company', "Company", required=True, states=_states)
+    warehouse = fields.Many2One(
+        'stock.location', "Warehouse", required=True,
+        domain=[('type', '=', 'warehouse')], states=_states)
+    product = fields.Many2One('product.product', "Product", states=_states)
+    lot = fields.Many2One('stock.lot', "Lot", states=_states)
+    quantity = fields.Float("Quantity", digits=(16, 4), states=_states)
+    done_quantity = fields.Float("Done Quantity", digits=(16, 4),
+        readonly=True)
+    from_location = fields.Many2One(
+        'stock.location', "From", states=_states)
+    to_location = fields.Many2One('stock.location', "To", states=_states)
+    move = fields.Many2One(
+        'stock.move', "Move", readonly=True, ondelete='CASCADE')
+    shipment = fields.Reference(
+        "Shipment", selection=[
+            (None, ''),
+            ('stock.shipment.out', "Customer Shipment"),
+            ('stock.shipment.in', "Supplier Shipment"),
+            ('stock.shipment.internal', "Internal Shipment"),
+            ], readonly=True)
+    operator = fields.Many2One('res.user', "Operator", readonly=True)
+    device = fields.Char("Device", readonly=True,
+        help="The automation device or terminal that claimed the task.")
+    claimed_at = fields.DateTime("Claimed At", readonly=True)
+    heartbeat_at = fields.DateTime("Last Heartbeat", readonly=True)
+    done_at = fields.DateTime("Done At", readonly=True)
+    failure_reason = fields.Char("Failure Reason", readonly=True)
+
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.state, Index.Equality(cardinality='low')),
+                    (t.priority, Index.Range()), (t.id, Index.Range()),
+                    where=t.state == 'pending'),
+                Index(t, (t.move, Index.Equality())),
+                })
+        cls._order = [('priority', 'ASC'), ('sequence', 'ASC'),
+            ('id', 'ASC')]
+        cls._transitions |= {
+            ('pending', 'assigned'),
+            ('pending', 'cancelled'),
+            ('assigned', 'in_progress'),
+            ('assigned', 'pending'),
+            ('in_progress', 'pending'),
+            ('assigned', 'done'),
+            ('in_progress', 'done'),
+            ('assigned', 'failed'),
+            ('in_progress', 'failed'),
+            ('failed', 'pending'),
+            ('assigned', 'cancelled'),
+            ('in_progress', 'cancelled'),
+            }
+        cls._buttons.update({
+                'start': {
+                    'invisible': Eval('state') != 'assigned',
+                    'depends': ['state'],
+                    },
+                'done': {
+                    'invisible': ~Eval('state').in_(
+                        ['assigned', 'in_progress']),
+                    'depends': ['state'],
+                    },
+                'requeue': {
+                    'invisible': ~Eval('state').in_(
+                        ['assigned', 'in_progress', 'failed']),
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(list(OPEN_STATES)),
+                    'depends': ['state'],
+                    },
+                })
+        cls.__rpc__.update({
+                'claim_next': RPC(readonly=False),
+                'heartbeat': RPC(readonly=False),
+                'complete': RPC(readonly=False),
+                'report_failure': RPC(readonly=False),
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'pending'
+
+    @classmethod
+    def default_priority(cls):
+        return 10
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    # --- client buttons -------------------------------------------------
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('in_progress')
+    def start(cls, tasks):
+        cls.write(tasks, {'heartbeat_at': dt.datetime.now()})
+
+    @classmethod
+    @ModelView.button
+    def done(cls, tasks):
+        cls._do(tasks)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('pending')
+    def requeue(cls, tasks):
+        cls.write(tasks, {
+                'operator': None, 'device': None,
+                'claimed_at': None, 'heartbeat_at': None,
+                })
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, tasks):
+        pass
+
+    @classmethod
+    @Workflow.transition('failed')
+    def fail(cls, tasks):
+        pass
+
+    @classmethod
+    @Workflow.transition('done')
+    def _mark_done(cls, tasks):
+        pass
+
+    @classmethod
+    def _do(cls, tasks, quantities=None):
+        """Complete the tasks and move the stock they stand for."""
+        pool = Pool()
+        Move = pool.get('stock.move')
+        quantities = quantities or {}
+        now = dt.datetime.now()
+        to_write = []
+        for task in tasks:
+            qty = quantities.get(task.id, task.quantity)
+            to_write.extend(([task], {
+                        'done_quantity': qty,
+                        'done_at': now,
+                        }))
+        if to_write:
+            cls.write(*to_write)
+        cls._mark_done(tasks)
+        # A pick of less than planned shrinks the reserved move; the
+        # difference goes back to the shipment as a back-order by Tryton.
+        short = [t for t in tasks if t.move and t.done_quantity is not None
+            and t.done_quantity < t.move.quantity]
+        for task in short:
+            Move.write([task.move], {'quantity': task.done_quantity})
+        cls._after_done(tasks)
+
+    @classmethod
+    def _after_done(cls, tasks):
+        "Hook for the documents the tasks belong to"
+        pool = Pool()
+        ShipmentOut = pool.get('stock.shipment.out')
+        shipments = {t.shipment for t in tasks
+            if t.type == 'pick' and isinstance(t.shipment, ShipmentOut)}
+        if shipments:
+            ShipmentOut.otwb_check_picked(list(shipments))
+
+    # --- device API -----------------------------------------------------
+    @classmethod
+    def _check_write_access(cls):
+        ModelAccess = Pool().get('ir.model.access')
+        ModelAccess.check(cls.__name__, 'write')
+
+    @classmethod
+    def claim_next(cls, device, types=None, warehouse=None):
+        """Claim atomically the next pending task for the device.
+
+        Returns the task as a dict, or None when the queue is empty.
+        On PostgreSQL the claim is an UPDATE of one row selected FOR UPDATE
+        SKIP LOCKED, so two devices never receive the same task.
+        """
+        cls._check_write_access()
+        if not isinstance(device, str) or not device.strip() \
+                or len(device) > 64:
+            raise AccessError(gettext(
+                    'otwb_wms.msg_invalid_device', device=repr(device)[:70]))
+        if types is not None and (not isinstance(types, (list, tuple))
+                or not set(types) <= {t for t, _ in TASK_TYPES}):
+            raise AccessError(gettext(
+                    'otwb_wms.msg_invalid_task_types', types=repr(types)[:100]))
+        transaction = Transaction()
+        database = transaction.database
+        cursor = transaction.connection.cursor()
+        table = cls.__table__()
+        where = table.state == 'pending'
+        if types:
+            where &= table.type.in_(list(types))
+        if warehouse:
+            where &= table.warehouse == int(warehouse)
+        company = transaction.context.get('company')
+        if company:
+            where &= table.company == company
+        selected = table.select(
+            table.id, where=where,
+            order_by=[table.priority.asc, table.sequence.asc.nulls_last,
+                table.id.asc],
+            limit=1)
+        if database.has_select_for():
+            For = database.get_select_for_skip_locked()
+            selected.for_ = For('UPDATE')
+        now = CurrentTimestamp()
+        query = table.update(
+            [table.state, table.device, table.operator, table.claimed_at,
+                table.heartbeat_at, table.write_date, table.write_uid],
+            ['assigned', device.strip(), transaction.user, now, now, now,
+                transaction.user],
+            where=table.id.in_(selected) & (table.state == 'pending'))
+        if database.has_returning():
+            query.returning = [table.id]
+            cursor.execute(*query)
+            row = cursor.fetchone()
+        else:
+            cursor.execute(*selected)
+            row = cursor.fetchone()
+            if row:
+                cursor.execute(*table.update(
+                        [table.state, table.device, table.operator,
+                            table.claimed_at, table.heartbeat_at],
+                        ['assigned', device.strip(), transaction.user,
+                            now, now],
+                        where=(table.id == row[0])
+                        & (table.state == 'pending')))
+        if not row:
+            return None
+        task = cls(row[0])
+        return task._device_dict()
+
+    def _device_dict(self):
+        return {
+            'id': self.id,
+            'type': self.type,
+            'state': self.state,
+            'priority': self.priority,
+            'sequence': self.sequence,
+            'product': self.product.id if self.product else None,
+            'product_code': self.product.code if self.product else None,
+            'lot': self.lot.number if self.lot else None,
+            'quantity': self.quantity,
+            'from_location': (
+                self.from_location.rec_name if self.from_location else None),
+            'to_location': (
+                self.to_location.rec_name if self.to_location else None),
+            }
+
+    @classmethod
+    def _device_tasks(cls, device, task_ids):
+        if not isinstance(task_ids, (list, tuple)) or not all(
+                isinstance(i, int) and not isinstance(i, bool)
+                for i in task_ids):
+            raise AccessError(gettext(
+                    'otwb_wms.msg_invalid_task_ids', ids=repr(task_ids)[:100]))
+        tasks = cls.browse(task_ids)
+        for task in tasks:
+            if task.state not in CLAIMED_STATES or task.device != device:
+                raise AccessError(gettext(
+                        'otwb_wms.msg_task_not_claimed',
+                        task=task.id, device=device))
+        return tasks
+
+    @classmethod
+    def heartbeat(cls, device, task_ids):
+        "Keep claimed tasks; the ones not heart-beating go back to the queue"
+        cls._check_write_access()
+        tasks = cls._device_tasks(device, task_ids)
+        cls.write(tasks, {'heartbeat_at': dt.datetime.now()})
+        return len(tasks)
+
+    @classmethod
+    def complete(cls, device, task_id, quantity=None):
+        "Complete a claimed task, moving its stock; returns the task dict"
+        cls._check_write_access()
+        task, = cls._device_tasks(device, [task_id])
+        cls.lock([task])
+        if quantity is not None:
+            if isinstance(quantity, bool) or not isinstance(
+                    quantity, (int, float)) or quantity != quantity \
+                    or quantity < 0 or quantity > (task.quantity or 0):
+                raise AccessError(gettext(
+                        'otwb_wms.msg_invalid_done_quantity',
+                        task=task.id, quantity=repr(quantity)[:40],
+                        planned=task.quantity))
+        cls._do([task], {task.id: quantity} if quantity is not None else None)
+        return cls(task.id)._device_dict()
+
+    @classmethod
+    def report_failure(cls, device, task_id, reason):
+        cls._check_write_access()
+        task, = cls._device_tasks(device, [task_id])
+        if not isinstance(reason, str) or not reason.strip():
+            reason = 'unspecified'
+        cls.write([task], {'failure_reason': reason[:200]})
+        cls.fail([task])
+        return cls(task.id)._device_dict()
+
+    @classmethod
+    def requeue_stale(cls, timeout=None):
+        "Return to the queue the tasks whose claimer stopped heart-beating"
+        timeout = timeout or dt.timedelta(minutes=5)
+        limit = dt.datetime.now() - timeout
+        stale = cls.search([
+                ('state', 'in', list(CLAIMED_STATES)),
+                ('heartbeat_at', '<', limit),
+                ])
+        if stale:
+            cls.requeue(stale)
+        return len(stale)
+
+
