@@ -1,0 +1,300 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+from decimal import Decimal
+
+from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+from .engine import allocation
+
+EVENT_TYPES = [
+    ('received', "Received"),
+    ('validated', "Validated"),
+    ('allocated', "Allocated"),
+    ('picking', "Picking"),
+    ('picked', "Picked"),
+    ('packed', "Packed"),
+    ('shipped', "Shipped"),
+    ('in_transit', "In Transit"),
+    ('delivered', "Delivered"),
+    ('exception', "Exception"),
+    ('held', "Held"),
+    ('released', "Released"),
+    ('returned', "Returned"),
+    ('refunded', "Refunded"),
+    ('cancelled', "Cancelled"),
+    ]
+
+
+class Sale(metaclass=PoolMeta):
+    __name__ = 'sale.sale'
+
+    otwb_channel = fields.Many2One(
+        'otwb.oms.channel', "Channel", readonly=True)
+    otwb_external_id = fields.Char("External ID", readonly=True)
+    otwb_intake = fields.Many2One(
+        'otwb.oms.intake', "Intake", readonly=True, ondelete='RESTRICT')
+    otwb_service_level = fields.Selection([
+            (None, ""),
+            ('standard', "Standard"),
+            ('express', "Express"),
+            ('same_day', "Same Day"),
+            ('economy', "Economy"),
+            ], "Service Level", readonly=True)
+    otwb_promised_date = fields.Date("Promised Date", readonly=True)
+    otwb_events = fields.One2Many(
+        'otwb.oms.order.event', 'sale', "Timeline", readonly=True,
+        order=[('time', 'ASC'), ('id', 'ASC')])
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.otwb_channel, Index.Equality()),
+                (t.otwb_external_id, Index.Equality())))
+
+    # --- creation from an intake ----------------------------------------
+    @classmethod
+    def _otwb_party(cls, order):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Contact = pool.get('party.contact_mechanism')
+        Address = pool.get('party.address')
+        Country = pool.get('country.country')
+        Subdivision = pool.get('country.subdivision')
+        contacts = Contact.search([
+                ('type', '=', 'email'),
+                ('value', '=', order.customer.email),
+                ], limit=1)
+        if contacts:
+            party = contacts[0].party
+        else:
+            mechanisms = [Contact(type='email', value=order.customer.email)]
+            if order.customer.phone:
+                mechanisms.append(
+                    Contact(type='phone', value=order.customer.phone))
+            party = Party(
+                name=order.customer.name, contact_mechanisms=mechanisms,
+                addresses=[])
+            party.save()
+        a = order.shipping_address
+        for address in party.addresses:
+            if (address.street == a.street and address.city == a.city
+                    and (address.postal_code or None) == a.postal_code
+                    and address.country and address.country.code == a.country):
+                return party, address
+        country, = Country.search([('code', '=', a.country)], limit=1)
+        subdivision = None
+        if a.subdivision:
+            subdivisions = Subdivision.search(
+                [('code', '=', a.subdivision)], limit=1)
+            subdivision = subdivisions[0] if subdivisions else None
+        address = Address(
+            party=party, party_name=a.name if a.name != party.name else None,
+            street=a.street, city=a.city, postal_code=a.postal_code,
+            country=country, subdivision=subdivision,
+            otwb_latitude=(
+                float(a.latitude) if a.latitude is not None else None),
+            otwb_longitude=(
+                float(a.longitude) if a.longitude is not None else None))
+        address.save()
+        return party, address
+
+    @classmethod
+    def _otwb_availability(cls, warehouses, product_ids):
+        "Net available quantity per (warehouse id, product id)"
+        pool = Pool()
+        Product = pool.get('product.product')
+        Date = pool.get('ir.date')
+        storage = {w.storage_location.id: w.id for w in warehouses}
+        with Transaction().set_context(
+                stock_date_end=Date.today(), stock_assign=True,
+                forecast=False):
+            quantities = Product.products_by_location(
+                list(storage), with_childs=True,
+                grouping_filter=(list(product_ids),))
+        return {(storage[loc], product): Decimal(str(qty))
+            for (loc, product), qty in quantities.items()}
+
+    @classmethod
+    def otwb_create_from_order(cls, order, channel, intake):
+        """Create the sales of a validated channel order: one per
+        warehouse of its fulfilment plan."""
+        pool = Pool()
+        Line = pool.get('sale.line')
+        Product = pool.get('product.product')
+        Event = pool.get('otwb.oms.order.event')
+        party, address = cls._otwb_party(order)
+        warehouses = channel.ordered_warehouses
+        products = {p.id: p for p in Product.browse(
+                    list({line.product_id for line in order.lines}))}
+        plan = allocation.plan_fulfilment(
+            [allocation.OrderLine(
+                    id=line.index, product=line.product_id,
+                    quantity=line.quantity)
+                for line in order.lines],
+            [allocation.Warehouse(
+                    id=w.id, latitude=w.otwb_latitude,
+                    longitude=w.otwb_longitude)
+                for w in warehouses],
+            cls._otwb_availability(warehouses, products),
+            policy='split',
+            destination=allocation.Destination(
+                latitude=order.shipping_address.latitude,
+                longitude=order.shipping_address.longitude,
+                country=order.shipping_address.country))
+        groups = [(g.warehouse, {a.line_id: a.quantity for a in g.lines})
+            for g in plan.groups]
+        if plan.unallocated:
+            # Short quantities stay on the first warehouse's sale; Tryton
+            # keeps its shipment waiting for stock (a back-order).
+            if not groups:
+                groups = [(warehouses[0].id, {})]
+            first = groups[0][1]
+            for item in plan.unallocated:
+                first[item.line_id] = first.get(
+                    item.line_id, Decimal(0)) + item.quantity
+        currency = channel.currency
+        by_index = {line.index: line for line in order.lines}
+        sales = []
+        for warehouse_id, quantities in groups:
+            lines = []
+            for index in sorted(quantities):
+                nline = by_index[index]
+                product = products[nline.product_id]
+                unit_price = (nline.amount / nline.quantity).quantize(
+                    Decimal('0.0001'))
+                line = Line(
+                    type='line', product=product,
+                    quantity=float(quantities[index]),
+                    unit=product.sale_uom,
+                    unit_price=unit_price,
+                    description=None)
+                line.on_change_product()
+                line.unit_price = unit_price
+                lines.append(line)
+            sale = cls(
+                company=channel.company, party=party,
+                invoice_address=address, shipment_address=address,
+                warehouse=warehouse_id, currency=currency,
+                sale_date=None, lines=lines,
+                invoice_method='manual', shipment_method='order',
+                otwb_channel=channel, otwb_external_id=order.external_id,
+                otwb_intake=intake,
+                otwb_service_level=order.service_level,
+                otwb_promised_date=(
+                    order.promised_date.date()
+                    if isinstance(order.promised_date, dt.datetime)
+                    else order.promised_date),
+                reference=order.external_id,
+                comment=order.notes or None)
+            sales.append(sale)
+        cls.save(sales)
+        Event.add(sales, 'received', source=intake,
+            description="channel %s order %s" % (
+                channel.code, order.external_id))
+        Event.add(sales, 'validated', source=intake)
+        return sales
+
+    @classmethod
+    def otwb_confirm(cls, sales):
+        "Quote, confirm and process the sales; reserve their shipments"
+        pool = Pool()
+        Shipment = pool.get('stock.shipment.out')
+        Event = pool.get('otwb.oms.order.event')
+        if not sales:
+            return
+        cls.quote(sales)
+        cls.confirm(sales)
+        cls.process(sales)
+        sales = cls.browse(sales)
+        for sale in sales:
+            Event.add([sale], 'allocated', source=sale.warehouse,
+                description=sale.warehouse.rec_name)
+        shipments = [s for sale in sales for s in sale.shipments
+            if s.state == 'waiting']
+        if shipments:
+            Shipment.assign_try(shipments)
+
+
+class OrderEvent(ModelSQL, ModelView):
+    "Order Timeline Event"
+    __name__ = 'otwb.oms.order.event'
+
+    sale = fields.Many2One(
+        'sale.sale', "Order", required=True, ondelete='CASCADE')
+    type = fields.Selection(EVENT_TYPES, "Event", required=True)
+    time = fields.DateTime("Time", required=True)
+    source = fields.Reference("Source", selection='get_sources')
+    description = fields.Char("Description")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.sale, Index.Equality()),
+                (t.time, Index.Range())))
+        cls._order = [('time', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def get_sources(cls):
+        Model = Pool().get('ir.model')
+        models = ['otwb.oms.intake', 'stock.shipment.out', 'stock.location',
+            'sale.sale', 'otwb.wms.task', 'otwb.tms.trip',
+            'otwb.tms.trip.stop']
+        return [(None, '')] + [(m, Model.get_name(m)) for m in models]
+
+    @classmethod
+    def add(cls, sales, type_, source=None, description=None, time=None):
+        time = time or dt.datetime.now()
+        source = str(source) if source is not None else None
+        events = [cls(sale=s, type=type_, time=time, source=source,
+                description=(description or '')[:255] or None)
+            for s in sales]
+        cls.save(events)
+        return events
+
+
+class ShipmentOut(metaclass=PoolMeta):
+    "Shipment state changes feed the order timeline"
+    __name__ = 'stock.shipment.out'
+
+    def otwb_sales(self):
+        return {m.sale for m in self.outgoing_moves + self.inventory_moves
+            if m.sale}
+
+    @classmethod
+    def _otwb_event(cls, shipments, type_):
+        Event = Pool().get('otwb.oms.order.event')
+        for shipment in shipments:
+            sales = shipment.otwb_sales()
+            if sales:
+                Event.add(list(sales), type_, source=shipment,
+                    description=shipment.number)
+
+    @classmethod
+    @Workflow.transition('picked')
+    def pick(cls, shipments):
+        super().pick(shipments)
+        cls._otwb_event(shipments, 'picked')
+
+    @classmethod
+    @Workflow.transition('packed')
+    def pack(cls, shipments):
+        super().pack(shipments)
+        cls._otwb_event(shipments, 'packed')
+
+    @classmethod
+    @Workflow.transition('shipped')
+    def ship(cls, shipments):
+        super().ship(shipments)
+        cls._otwb_event(shipments, 'shipped')
+
+    @classmethod
+    @Workflow.transition('done')
+    def do(cls, shipments):
+        super().do(shipments)
+        cls._otwb_event(shipments, 'delivered')
