@@ -841,7 +841,7 @@ class _Validator:
                     errors.add('payment.paid_amount', 'unpaid_prepaid',
                         'must equal the order total %s for prepaid method '
                         '%s' % (total, payment.method),
-                        payment.paid_amount)
+                        _get(payload.get('payment'), 'paid_amount'))
         if errors:
             return None
         weights = [line.weight for line in lines]
