@@ -12,7 +12,8 @@ Inputs
 default card) holding ordered :class:`RateLine` objects.  A line has an
 ``id``, a ``sequence``, a ``charge_type`` (see :data:`CHARGE_TYPES`), an
 optional free ``code`` (e.g. ``"labeling"`` for a VAS line), matching
-:class:`Criteria` and a :class:`Pricing`.
+:class:`Criteria`, a :class:`Pricing` and optional ``valid_from`` /
+``valid_to`` dates (inclusive; e.g. a peak-season surcharge line).
 
 Criteria (every field optional, ``None`` matches anything):
 
@@ -271,6 +272,9 @@ class RateLine:
     criteria: Criteria = field(default_factory=Criteria)
     code: str | None = None
     description: str = ''
+    # optional line validity inside the card (inclusive), e.g. peak season
+    valid_from: datetime.date | None = None
+    valid_to: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -519,7 +523,7 @@ class _Line:
                  'first_price', 'step', 'additional_price', 'starts',
                  'rates', 'cumulative', 'percent', 'fuel_dates',
                  'fuel_percents', 'base', 'value_base', 'min_charge',
-                 'max_charge')
+                 'max_charge', 'date_from', 'date_to')
 
 
 class CompiledCard:
@@ -711,6 +715,11 @@ def _compile_line(line, position, where):
                     f'(method {method} has none)')
             ranges.append((i, rng[0], rng[1]))
     c.ranges = tuple(ranges)
+    c.date_from = _date(line.valid_from, f'{where}.valid_from', True)
+    c.date_to = _date(line.valid_to, f'{where}.valid_to', True)
+    if c.date_from and c.date_to and c.date_to < c.date_from:
+        raise ValueError(f'{where}.valid_to {c.date_to} is before '
+                         f'valid_from {c.date_from}')
 
     if crit.cargo_class is not None and crit.cargo_class not in (
             CARGO_CLASSES):
@@ -939,6 +948,10 @@ def _find(card, slot, event, keys, ctx):
         for line in lines:
             if best_order is not None and line.order >= best_order:
                 break
+            if line.date_from is not None and event.date < line.date_from:
+                continue
+            if line.date_to is not None and event.date > line.date_to:
+                continue
             qty = None
             if line.needs_qty:
                 qty = ctx.quantity(line.unit)

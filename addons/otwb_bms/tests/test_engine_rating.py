@@ -501,6 +501,18 @@ def test_card_validity_dates_inclusive():
     assert freight(c, event(date=dt.date(2024, 2, 1))) is None
 
 
+def test_line_validity_dates_for_peak_season():
+    c = card(RateLine('P', 10, 'peak_season', Pricing('flat', rate=D('3.00')),
+                      valid_from=dt.date(2024, 11, 1),
+                      valid_to=dt.date(2024, 11, 30)))
+    assert amounts(c, event(date=dt.date(2024, 10, 31))) == {}
+    assert amounts(c, event(date=dt.date(2024, 11, 1))) == {
+        'peak_season': D('3.00')}
+    assert amounts(c, event(date=dt.date(2024, 11, 30))) == {
+        'peak_season': D('3.00')}
+    assert amounts(c, event(date=dt.date(2024, 12, 1))) == {}
+
+
 def test_party_card_with_default_card_fallback():
     own = card(line('OF', Pricing('per_unit', unit='kg', rate=D('2.00'))),
                id='OWN', party_id=7)
