@@ -68,9 +68,14 @@ Units and conventions
 * ``promised_date``: ISO date (``date``) or ISO datetime (``datetime``,
   naive UTC; aware values are converted to UTC), between 2000-01-01 and
   2100-12-31.
-* Strings are stripped; control characters (Unicode category Cc, plus
-  lone surrogates) are rejected, except newline, carriage return and tab in
-  ``notes``.  Lengths are in characters after stripping.
+* Strings are stripped; control characters (Unicode category Cc, lone
+  surrogates, bidirectional overrides/isolates) are rejected, except
+  newline, carriage return and tab in ``notes``.  Lengths are in characters
+  after stripping.  ``external_id`` and ``lines[].id`` also accept integers
+  (turned into strings); other string fields do not (a numeric postal code
+  would have lost its leading zeros).
+* E-mail addresses: ASCII only (no internationalised addresses), a dotted
+  domain with an alphabetic TLD; the domain is lower-cased.
 * Unknown keys are ignored (forward compatibility).
 """
 
@@ -337,12 +342,17 @@ class _Errors(list):
                 })
 
 
+# bidirectional overrides and isolates (Trojan Source) count as control
+_BIDI_CONTROLS = frozenset('\u202a\u202b\u202c\u202d\u202e'
+    '\u2066\u2067\u2068\u2069')
+
+
 def _has_control(text, allow=''):
     for char in text:
         if char in allow:
             continue
-        category = unicodedata.category(char)
-        if category in ('Cc', 'Cs'):
+        if unicodedata.category(char) in ('Cc', 'Cs') or (
+                char in _BIDI_CONTROLS):
             return True
     return False
 
@@ -397,11 +407,14 @@ class _Validator:
 
     # -- scalar helpers ------------------------------------------------
     def string(self, path, value, required=True, limit_key=None,
-            allow_control='', upper=False):
+            allow_control='', upper=False, allow_int=False):
         if value is None:
             if required:
                 self.errors.add(path, 'required', 'is required', value)
             return None
+        if allow_int and isinstance(value, int) and not isinstance(
+                value, bool) and -10 ** 30 < value < 10 ** 30:
+            value = str(value)
         if not isinstance(value, str):
             self.errors.add(path, 'invalid_type', 'must be a string', value)
             return None
@@ -691,7 +704,7 @@ class _Validator:
                 continue
             before = len(self.errors)
             line_id = self.string(path + '.id', line.get('id'),
-                required=False, limit_key='lines.id')
+                required=False, limit_key='lines.id', allow_int=True)
             if line_id is not None:
                 if line_id in seen_ids:
                     self.errors.add(path + '.id', 'duplicate_line',
@@ -795,7 +808,8 @@ class _Validator:
             if channel is None:
                 errors.add('channel', 'unknown_channel',
                     'is not a known channel', code)
-        external_id = self.string('external_id', payload.get('external_id'))
+        external_id = self.string('external_id', payload.get('external_id'),
+            allow_int=True)
         customer = self.customer(payload)
         address, missing = self.address(payload,
             customer.name if customer else None)

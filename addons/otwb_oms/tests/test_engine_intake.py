@@ -97,6 +97,20 @@ def test_valid_order_normalised():
     assert order.payload_hash == payload_hash(make_payload())
 
 
+def test_integer_identifiers():
+    payload = make_payload(external_id=1001)
+    payload['lines'][0]['id'] = 7
+    payload['lines'][1]['id'] = '7'
+    order, errors = validate_order(payload, CATALOG)
+    # 7 and '7' are the same reference once normalised
+    assert codes(errors) == {('lines[1].id', 'duplicate_line')}
+    payload['lines'][1]['id'] = 8
+    order, errors = validate_order(payload, CATALOG)
+    assert errors == []
+    assert order.external_id == '1001'
+    assert [line.id for line in order.lines] == ['7', '8']
+
+
 def test_weight_unknown_when_product_has_no_weight():
     payload = make_payload(lines=[
             {'sku': 'SKU-C', 'quantity': 1, 'unit_price': '40.75'}])
@@ -203,7 +217,10 @@ def test_amount_rounding_half_up():
         ({'external_id': '   '}, {('external_id', 'required')}),
         ({'external_id': 'A' * 65}, {('external_id', 'too_long')}),
         ({'external_id': 'A\x00B'}, {('external_id', 'control_characters')}),
-        ({'external_id': 12}, {('external_id', 'invalid_type')}),
+        ({'external_id': True}, {('external_id', 'invalid_type')}),
+        ({'external_id': 12.0}, {('external_id', 'invalid_type')}),
+        ({'external_id': 'ab\u202ecod.exe'},
+            {('external_id', 'control_characters')}),
         ({'currency': 'USD'}, {('currency', 'currency_mismatch')}),
         ({'currency': 'EURO'}, {('currency', 'invalid_choice')}),
         ({'service_level': 'overnight'},
@@ -492,21 +509,47 @@ smart_like = st.recursive(
     max_leaves=40)
 
 
-def mutated_payloads():
-    def mutate(draw_data):
-        payload, path_keys, value = draw_data
-        payload = copy.deepcopy(payload)
+def _paths(value, prefix=()):
+    """Every (path) to a value inside ``value``: dict keys / list indexes."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    result = []
+    for key, child in items:
+        result.append(prefix + (key,))
+        result.extend(_paths(child, prefix + (key,)))
+    return result
+
+
+PATHS = _paths(make_payload())
+DELETE = object()
+
+
+def mutate(payload, changes):
+    payload = copy.deepcopy(payload)
+    for path, value in changes:
         target = payload
-        for key in path_keys[:-1]:
-            if isinstance(target, dict) and isinstance(
-                    target.get(key), dict):
+        try:
+            for key in path[:-1]:
                 target = target[key]
-        if isinstance(target, dict):
-            target[path_keys[-1]] = value
-        return payload
-    return st.tuples(st.just(make_payload()),
-        st.lists(st.sampled_from(KEYS), min_size=1, max_size=3),
-        smart_like).map(mutate)
+            if value is DELETE:
+                del target[path[-1]]
+            else:
+                target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            pass  # an earlier change removed or replaced the container
+    return payload
+
+
+def mutated_payloads():
+    """A valid payload with one to three values replaced or deleted."""
+    change = st.tuples(st.sampled_from(PATHS),
+        st.just(DELETE) | smart_like)
+    return st.lists(change, min_size=1, max_size=3).map(
+        lambda changes: mutate(make_payload(), changes))
 
 
 def check_result(result):
