@@ -160,6 +160,29 @@ def test_coal_start_after_cutoff_waits_a_day():
     assert r.modes == ('road',)
 
 
+def test_coal_port_transfer_time_counts():
+    # leaving at 11 the train departs 30 and arrives 50; without the 12 h
+    # port transfer the 96:00 sailing would be missed only barely: with it
+    # the goods are ready at 62 -> sailing at 96.  Starting at 1 the train
+    # departs 6, arrives 26, ready 38 -> sailing 48.
+    r = best_route(coal_network(), 'MINE', 'PLANT', 5000, start_hour=1)
+    assert r.legs[1].depart_hour == 48
+    net = coal_network()
+    nodes = list(net.nodes.values())
+    nodes[1] = Node('QHD', 'port', transfer_hours=30)
+    net = LaneNetwork(nodes, list(net.lanes.values()))
+    # ready 26 + 30 = 56 -> next sailing 96, total 192 h > 150: road
+    r = best_route(net, 'MINE', 'PLANT', 5000, start_hour=0)
+    assert r.legs[1].depart_hour == 96
+    assert best_route(net, 'MINE', 'PLANT', 5000,
+        deadline_hours=150).modes == ('road',)
+    # 180 h: rail+sea would arrive at 144 if the transfer were ignored
+    assert best_route(net, 'MINE', 'PLANT', 5000,
+        deadline_hours=180).modes == ('road',)
+    assert best_route(net, 'MINE', 'PLANT', 5000,
+        deadline_hours=192).modes == ('rail', 'water')
+
+
 def test_capacity_limited_lane():
     net = steel_network()
     lanes = list(net.lanes.values())
@@ -208,11 +231,11 @@ def test_bad_network():
 def networks(draw):
     n = draw(st.integers(3, 7))
     nodes = [Node(i, 'hub', transfer_hours=draw(st.sampled_from(
-        [0, 0, 1, 3]))) for i in range(n)]
+        [0, 0, 2, 12]))) for i in range(n)]
     lanes = []
     pairs = draw(st.lists(st.tuples(
         st.integers(0, n - 1), st.integers(0, n - 1)),
-        min_size=2, max_size=16))
+        min_size=n, max_size=18))
     for k, (a, b) in enumerate(pairs):
         if a == b:
             continue
@@ -240,15 +263,74 @@ def _key(r, objective):
     return (r.arrive_hour, r.total_cost)
 
 
+def test_deadline_needs_a_dearer_first_leg():
+    # the cheapest way to the hub is too slow to catch the deadline, so a
+    # one-label-per-node search (plain Dijkstra on cost) would fail here
+    net = LaneNetwork([Node('A'), Node('H', 'hub'), Node('Z')], [
+        Lane('slow', 'A', 'H', 'water', distance_km=100, transit_hours=50,
+            cost_per_tkm='0.05'),
+        Lane('fast', 'A', 'H', 'road', distance_km=100, transit_hours=5,
+            cost_per_tkm='0.30'),
+        Lane('last', 'H', 'Z', 'rail', distance_km=200, transit_hours=10,
+            cost_per_tkm='0.10'),
+        Lane('direct', 'A', 'Z', 'air', distance_km=250, transit_hours=2,
+            cost_per_tkm='2'),
+        ])
+    r = best_route(net, 'A', 'Z', 10, deadline_hours=20)
+    assert [leg.lane for leg in r.legs] == ['fast', 'last']
+    assert r.total_cost == Decimal('500')  # 10 x (30 + 20)
+    r = best_route(net, 'A', 'Z', 10, deadline_hours=60)
+    assert [leg.lane for leg in r.legs] == ['slow', 'last']
+    assert r.total_cost == Decimal('250')  # 10 x (5 + 20)
+    r = best_route(net, 'A', 'Z', 10, deadline_hours=10)
+    assert [leg.lane for leg in r.legs] == ['direct']
+
+
+def test_two_labels_at_the_hub():
+    # both ways to the hub must be kept: the cheap slow one can still make
+    # the deadline (with the dear fast last leg) but the overall cheapest
+    # is the dear fast first leg followed by the cheap slow last leg
+    net = LaneNetwork([Node('A'), Node('H', 'hub'), Node('Z')], [
+        Lane('slow1', 'A', 'H', 'water', transit_hours=50,
+            fixed_per_shipment=100),
+        Lane('fast1', 'A', 'H', 'road', transit_hours=5,
+            fixed_per_shipment=300),
+        Lane('fast2', 'H', 'Z', 'road', transit_hours=10,
+            fixed_per_shipment=1000),
+        Lane('slow2', 'H', 'Z', 'water', transit_hours=40,
+            fixed_per_shipment=200),
+        ])
+    for objective in ('cheapest', 'fastest'):
+        for deadline in (45, 60, 90, None):
+            fast = best_route(net, 'A', 'Z', 1, deadline, objective)
+            slow = exhaustive_route(net, 'A', 'Z', 1, deadline, objective)
+            assert _key(fast, objective) == _key(slow, objective)
+    r = best_route(net, 'A', 'Z', 1, deadline_hours=60)
+    assert [leg.lane for leg in r.legs] == ['fast1', 'slow2']
+    assert r.total_cost == 500
+    r = best_route(net, 'A', 'Z', 1, deadline_hours=50, objective='fastest')
+    assert [leg.lane for leg in r.legs] == ['fast1', 'fast2']
+
+
 @settings(max_examples=300, deadline=None)
 @given(networks(), st.sampled_from(['cheapest', 'fastest']),
-    st.sampled_from([None, 24, 48, 100, 200]),
+    st.sampled_from([None, 'between', 'between', 24, 100]),
     st.sampled_from([5, 25]), st.integers(0, 30), st.data())
 def test_label_setting_equals_exhaustive(net_n, objective, deadline,
         tonnes, start, data):
     net, n = net_n
     o = data.draw(st.integers(0, n - 1))
-    d = data.draw(st.integers(0, n - 1))
+    d = data.draw(st.integers(0, n - 1).filter(lambda x: x != o))
+    if deadline == 'between':
+        # the interesting deadlines lie between the fastest arrival and
+        # the arrival of the cheapest route
+        quick = exhaustive_route(net, o, d, tonnes, None, 'fastest', start)
+        cheap = exhaustive_route(net, o, d, tonnes, None, 'cheapest', start)
+        if quick is None:
+            deadline = None
+        else:
+            lo, hi = quick.total_hours, cheap.total_hours
+            deadline = lo + data.draw(st.floats(0, 1)) * (hi - lo)
     fast = best_route(net, o, d, tonnes, deadline, objective, start)
     slow = exhaustive_route(net, o, d, tonnes, deadline, objective, start)
     assert _key(fast, objective) == _key(slow, objective)
