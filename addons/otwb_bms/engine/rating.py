@@ -482,38 +482,39 @@ _DIMS = ('o_country', 'o_sub', 'o_postal', 'd_country', 'd_sub',
 
 
 def _key_getter(sig):
-    """Build a function event -> key tuple for the dimensions in sig.
-
-    ``sig`` is a tuple of (dimension, postal prefix length or 0)."""
-    parts = []
-    for dim, length in sig:
-        if dim in ('o_country', 'o_sub', 'o_postal'):
-            attr = {'o_country': 'country', 'o_sub': 'subdivision',
-                    'o_postal': 'postal_code'}[dim]
-            parts.append(('origin', attr, length))
-        elif dim in ('d_country', 'd_sub', 'd_postal'):
-            attr = {'d_country': 'country', 'd_sub': 'subdivision',
-                    'd_postal': 'postal_code'}[dim]
-            parts.append(('destination', attr, length))
+    """Build a fast function event -> key tuple (or None when the event
+    cannot match) for the dimensions in ``sig``, a tuple of (dimension,
+    postal prefix length or 0).  The source is generated from the fixed
+    dimension names of _DIMS and integer lengths only."""
+    attrs = {'country': 'country', 'sub': 'subdivision',
+             'postal': 'postal_code'}
+    body, items = [], []
+    seen = set()
+    for i, (dim, length) in enumerate(sig):
+        if dim not in _DIMS or not isinstance(length, int):
+            raise ValueError(f'bad dimension {dim!r}')  # pragma: no cover
+        if dim[:2] in ('o_', 'd_'):
+            var = 'o' if dim[0] == 'o' else 'd'
+            if var not in seen:
+                seen.add(var)
+                name = 'origin' if var == 'o' else 'destination'
+                body.append(f'    {var} = e.{name}')
+                body.append(f'    if {var} is None:')
+                body.append('        return None')
+            attr = attrs[dim[2:]]
+            if length:
+                body.append(f'    p{i} = {var}.{attr}')
+                body.append(f'    if p{i} is None or len(p{i}) < {length}:')
+                body.append('        return None')
+                items.append(f'p{i}[:{length}]')
+            else:
+                items.append(f'{var}.{attr}')
         else:
-            parts.append((dim, None, 0))
-    parts = tuple(parts)
-
-    def getter(event):
-        key = []
-        for name, attr, length in parts:
-            value = getattr(event, name)
-            if attr is not None:
-                if value is None:
-                    return None
-                value = getattr(value, attr)
-                if length and value is not None:
-                    if len(value) < length:
-                        return None
-                    value = value[:length]
-            key.append(value)
-        return tuple(key)
-    return getter
+            items.append(f'e.{dim}')
+    body.append(f'    return ({", ".join(items)}{"," if items else ""})')
+    namespace = {}
+    exec('def getter(e):\n' + '\n'.join(body), namespace)  # noqa: S102
+    return namespace['getter']
 
 
 class _Line:
@@ -911,7 +912,7 @@ def _quantity(unit, event, weight):
 
 
 class _CardContext:
-    """Per (event, card) cache of measures (internal)."""
+    """Per (event, weight settings) cache of measures (internal)."""
     __slots__ = ('event', 'weight', 'measures', 'qty', 'weight_note')
 
     def __init__(self, card, event):
@@ -933,43 +934,6 @@ class _CardContext:
         return value
 
 
-def _find(card, slot, event, keys, ctx):
-    best = None
-    best_order = None
-    for sig, getter, table in card.index[slot]:
-        key = keys.get(sig, keys)
-        if key is keys:
-            key = keys[sig] = getter(event)
-        if key is None:
-            continue
-        lines = table.get(key)
-        if lines is None:
-            continue
-        for line in lines:
-            if best_order is not None and line.order >= best_order:
-                break
-            if line.date_from is not None and event.date < line.date_from:
-                continue
-            if line.date_to is not None and event.date > line.date_to:
-                continue
-            qty = None
-            if line.needs_qty:
-                qty = ctx.quantity(line.unit)
-                if qty is None:
-                    continue
-            ok = True
-            for which, lo, hi in line.ranges:
-                value = qty if which == 3 else ctx.measures[which]
-                if value is None or (lo is not None and value < lo) or (
-                        hi is not None and value >= hi):
-                    ok = False
-                    break
-            if ok:
-                best, best_order = line, line.order
-                break
-    return best
-
-
 def _price(line, card, event, ctx, totals, currencies):
     """Return (raw amount, quantity, unit label, explain tuple) or None."""
     method = line.method
@@ -978,8 +942,6 @@ def _price(line, card, event, ctx, totals, currencies):
     if method == 'percentage':
         if line.value_base is not None:
             base = getattr(event, line.value_base)
-            if base is None:
-                return None
             label = line.value_base
         else:
             base = None
@@ -994,8 +956,6 @@ def _price(line, card, event, ctx, totals, currencies):
                         f'{charge_type} charged in '
                         f'{currencies[charge_type]}')
                 base = amount if base is None else base + amount
-            if base is None:
-                return None
             label = '+'.join(line.base)
         if line.fuel_dates:
             i = bisect_right(line.fuel_dates, event.date)
@@ -1034,14 +994,20 @@ def _price(line, card, event, ctx, totals, currencies):
     return raw, qty, line.unit, (_ex_tiered, line, qty, i)
 
 
-_ORDER_CACHE = {}
+_PLAN_CACHE = {}
 
 
-def _merged_order(cards):
-    _cache = _ORDER_CACHE
-    key = tuple(cards)
-    order = _cache.get(key)
-    if order is None:
+def _plan(cards):
+    """Per tuple of cards: evaluation steps, cached (internal).
+
+    Each step is (charge type, code, ((card, context index, groups),
+    ...)); cards sharing volumetric settings share a measure context."""
+    plan = _PLAN_CACHE.get(cards)
+    if plan is not None:
+        return plan
+    if len(cards) == 1:
+        order = cards[0].order
+    else:
         slots, deps = [], {}
         for card in cards:
             for slot in card.order:
@@ -1051,10 +1017,22 @@ def _merged_order(cards):
                 deps[slot].update(card.deps.get(slot, ()))
         order = _topo_order(slots, deps, 'cards ' + ', '.join(
             repr(c.id) for c in cards))
-        if len(_cache) > 4096:
-            _cache.clear()
-        _cache[key] = order
-    return order
+    settings = {}
+    ctx_index = []
+    for card in cards:
+        key = (tuple(sorted(card.divisors.items())), card.rounding)
+        ctx_index.append(settings.setdefault(key, len(settings)))
+    steps = []
+    for slot in order:
+        entries = tuple(
+            (card, ctx_index[i], card.index[slot])
+            for i, card in enumerate(cards) if slot in card.index)
+        steps.append((slot[0], slot[1], entries))
+    plan = (tuple(steps), len(settings))
+    if len(_PLAN_CACHE) > 4096:
+        _PLAN_CACHE.clear()
+    _PLAN_CACHE[cards] = plan
+    return plan
 
 
 def rate(compiled_cards, event):
@@ -1064,44 +1042,87 @@ def rate(compiled_cards, event):
     if isinstance(compiled_cards, CompiledCard):
         compiled_cards = (compiled_cards,)
     date = event.date
-    cards = [c for c in compiled_cards if c.valid_on(date)]
+    cards = tuple(c for c in compiled_cards if c.valid_from <= date and (
+        c.valid_to is None or date <= c.valid_to))
     if not cards:
         return []
-    if len(cards) == 1:
-        order = cards[0].order
-    else:
-        order = _merged_order(cards)
+    steps, n_contexts = _plan(cards)
+    contexts = [None] * n_contexts
     keys = {}
-    contexts = {}
     totals = {}
     currencies = {}
     charges = []
-    for slot in order:
-        for card in cards:
-            if slot not in card.index:
-                continue
-            ctx = contexts.get(card)
+    for charge_type, code, entries in steps:
+        for card, ci, groups in entries:
+            ctx = contexts[ci]
             if ctx is None:
-                ctx = contexts[card] = _CardContext(card, event)
-            line = _find(card, slot, event, keys, ctx)
+                ctx = contexts[ci] = _CardContext(card, event)
+            # first matching line of this card: lowest (sequence, position)
+            line = best_order = None
+            for sig, getter, table in groups:
+                key = keys.get(sig, keys)
+                if key is keys:
+                    key = keys[sig] = getter(event)
+                if key is None:
+                    continue
+                candidates = table.get(key)
+                if candidates is None:
+                    continue
+                for candidate in candidates:
+                    if best_order is not None and (
+                            candidate.order >= best_order):
+                        break
+                    if candidate.date_from is not None and (
+                            date < candidate.date_from):
+                        continue
+                    if candidate.date_to is not None and (
+                            date > candidate.date_to):
+                        continue
+                    qty = None
+                    if candidate.needs_qty:
+                        qty = ctx.quantity(candidate.unit)
+                        if qty is None:
+                            continue
+                    elif candidate.value_base is not None:
+                        if getattr(event, candidate.value_base) is None:
+                            continue
+                    elif candidate.base:
+                        for base in candidate.base:
+                            if base in totals:
+                                break
+                        else:
+                            continue
+                    if candidate.ranges:
+                        measures = ctx.measures
+                        for which, lo, hi in candidate.ranges:
+                            value = qty if which == 3 else measures[which]
+                            if value is None or (
+                                    lo is not None and value < lo) or (
+                                    hi is not None and value >= hi):
+                                break
+                        else:
+                            line, best_order = candidate, candidate.order
+                            break
+                        continue
+                    line, best_order = candidate, candidate.order
+                    break
             if line is None:
                 continue
-            priced = _price(line, card, event, ctx, totals, currencies)
-            if priced is None:
-                continue
-            raw, qty, unit, explain = priced
+            raw, qty, unit, explain = _price(
+                line, card, event, ctx, totals, currencies)
             clamp = None
             if line.min_charge is not None and raw < line.min_charge:
                 raw, clamp = line.min_charge, 'minimum'
             if line.max_charge is not None and raw > line.max_charge:
                 raw, clamp = line.max_charge, 'maximum'
             amount = raw.quantize(card.quantum, ROUND_HALF_UP)
-            if clamp or (ctx.weight_note and unit in _WEIGHT_UNITS):
-                explain = (_ex_wrap, explain, clamp, raw, ctx.weight_note
-                           if unit in _WEIGHT_UNITS else None)
-            charge_type = slot[0]
+            weight_note = ctx.weight_note
+            if weight_note is not None and unit in _WEIGHT_UNITS:
+                explain = (_ex_wrap, explain, clamp, raw, weight_note)
+            elif clamp:
+                explain = (_ex_wrap, explain, clamp, raw, None)
             charges.append(Charge(
-                charge_type, slot[1], amount, card.currency, card.id,
+                charge_type, code, amount, card.currency, card.id,
                 card.version, line.id, qty, unit, (
                     _ex_final, explain, amount)))
             if charge_type in totals:

@@ -335,6 +335,32 @@ def test_cod_fee_and_tax_chain():
     assert [ch.charge_type for ch in result][-1] == 'tax'
 
 
+def test_percentage_line_without_its_base_lets_the_next_line_apply():
+    c = card(
+        line('INS', INSURANCE, charge_type='insurance', sequence=1),
+        line('INS-FLAT', Pricing('flat', rate=D('4.00')),
+             charge_type='insurance', sequence=2),
+        line('FS', Pricing('percentage', base=('freight',), percent=D(10)),
+             charge_type='fuel_surcharge', sequence=1),
+        line('FS-FLAT', Pricing('flat', rate=D('1.00')),
+             charge_type='fuel_surcharge', sequence=2))
+    # no declared value, no freight: the flat fall-back lines apply
+    assert amounts(c, event()) == {'insurance': D('4.00'),
+                                   'fuel_surcharge': D('1.00')}
+    # declared 2000.00 x 0.3% = 6.00
+    assert amounts(c, event(declared_value=D('2000.00'))) == {
+        'insurance': D('6.00'), 'fuel_surcharge': D('1.00')}
+
+
+def test_rate_accepts_a_single_compiled_card_and_caches_plans():
+    compiled = compile_card(fuel_card())
+    first = rating.rate(compiled, event())
+    again = rating.rate([compiled], event())
+    # 200.00 flat + 12.5% = 25.00 on 2024-04-01, both calls identical
+    assert [c.amount for c in first] == [D('200.00'), D('25.00')]
+    assert first == again
+
+
 def test_percentage_cycle_is_rejected():
     c = card(
         line('A', Pricing('percentage', base=('tax',), percent=D(1)),
