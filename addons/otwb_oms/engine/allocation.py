@@ -31,10 +31,13 @@ destination=None, max_exact_candidates=12)`` -> :class:`Plan`
                 from the chosen warehouses in candidate order, splitting a
                 line across warehouses when needed.  Exact search over
                 warehouse subsets up to ``max_exact_candidates`` useful
-                candidates, greedy set cover beyond.
+                candidates and :data:`EXACT_SEARCH_BUDGET` operations
+                (about 0.3 s), greedy set cover beyond; the exact search
+                never returns more warehouses than the greedy cover.
   ``'nearest'`` candidates sorted by great-circle distance to
-                ``destination`` (warehouses or destination without
-                coordinates keep candidate order, after the located ones);
+                ``destination``; warehouses without a distance (no
+                coordinates on either side) come after, those in the
+                destination country first, then in candidate order;
                 lines are filled from the nearest warehouse holding stock
                 first, then the next nearest, and so on.
 
@@ -66,6 +69,8 @@ __all__ = [
     ]
 
 POLICIES = ('single', 'split', 'nearest')
+#: product x warehouse additions allowed in the exact 'split' search
+EXACT_SEARCH_BUDGET = 2_000_000
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -217,32 +222,63 @@ def _coverage(demand, stock, chosen):
     return total
 
 
+class _Cover:
+    """Coverage of warehouse subsets on a compact per-product table."""
+
+    def __init__(self, useful, demand, stock):
+        self.products = [p for p in demand]
+        self.demand = [demand[p] for p in self.products]
+        # availability capped at demand: same coverage, smaller numbers
+        self.rows = [[min(d, stock.get((w.id, p), Decimal(0)))
+                for p, d in zip(self.products, self.demand, strict=True)]
+            for w in useful]
+
+    def __call__(self, indexes):
+        total = Decimal(0)
+        rows = [self.rows[i] for i in indexes]
+        for j, quantity in enumerate(self.demand):
+            available = Decimal(0)
+            for row in rows:
+                available += row[j]
+                if available >= quantity:
+                    available = quantity
+                    break
+            total += available
+        return total
+
+
 def _choose_split(warehouses, demand, stock, max_exact):
     """Smallest warehouse set reaching the best coverage, candidate order
-    breaking ties; greedy when there are too many useful candidates."""
+    breaking ties; greedy when the exact search is too expensive."""
     useful = [w for w in warehouses
         if any(stock.get((w.id, p), 0) > 0 for p in demand)]
     if not useful:
         return []
-    best = _coverage(demand, stock, useful)
-    if len(useful) <= max_exact:
-        for size in range(1, len(useful) + 1):
-            for chosen in itertools.combinations(useful, size):
-                if _coverage(demand, stock, chosen) == best:
-                    return list(chosen)
+    cover = _Cover(useful, demand, stock)
+    indexes = range(len(useful))
+    best = cover(indexes)
     # greedy set cover: the warehouse adding most coverage, earliest first
-    chosen, covered = [], Decimal(0)
+    greedy, covered = [], Decimal(0)
     while covered < best:
-        gain, pick = max(
-            ((_coverage(demand, stock, chosen + [w]) - covered, -rank)
-                for rank, w in enumerate(useful) if w not in chosen),
-            key=lambda x: x)
+        gain, pick = max((cover(greedy + [i]) - covered, -i)
+            for i in indexes if i not in greedy)
         if gain <= 0:  # pragma: no cover (best is reachable by definition)
             break
-        chosen.append(useful[-pick])
+        greedy.append(-pick)
         covered += gain
-    ranks = {id(w): r for r, w in enumerate(useful)}
-    return sorted(chosen, key=lambda w: ranks[id(w)])
+    greedy.sort()
+    if len(useful) <= max_exact:
+        # exact: the first subset, by size then candidate order, reaching
+        # the best coverage; never larger than the greedy one
+        work, budget = 0, EXACT_SEARCH_BUDGET
+        for size in range(1, len(greedy) + 1):
+            for chosen in itertools.combinations(indexes, size):
+                work += len(cover.demand) * size
+                if work > budget:
+                    return [useful[i] for i in greedy]
+                if cover(chosen) == best:
+                    return [useful[i] for i in chosen]
+    return [useful[i] for i in greedy]
 
 
 def plan_fulfilment(lines, warehouses, availability, policy='split',
@@ -297,10 +333,17 @@ def plan_fulfilment(lines, warehouses, availability, policy='split',
     else:
         if destination is None:
             raise ValueError("policy 'nearest' needs a destination")
-        ranked = list(enumerate(warehouses))
-        ranked.sort(key=lambda rw: (distances[rw[1].id] is None,
-                distances[rw[1].id] or 0.0, rw[0]))
-        order = [w for _, w in ranked]
+        country = (destination.country or '').upper()
+
+        def rank(item):
+            position, warehouse = item
+            distance = distances[warehouse.id]
+            if distance is not None:
+                return (0, distance, position)
+            foreign = not country or (
+                (warehouse.country or '').upper() != country)
+            return (1, float(foreign), position)
+        order = [w for _, w in sorted(enumerate(warehouses), key=rank)]
 
     allocation, remaining = _fill(lines, order, stock)
     groups = []

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from trytond.modules.otwb_oms.engine import allocation
 from trytond.modules.otwb_oms.engine.allocation import (
     Destination,
     OrderLine,
@@ -101,6 +102,26 @@ def test_split_prefers_one_big_warehouse_to_several_small():
     assert summary(plan) == ([('W3', [('L1', 5)])], [])
 
 
+def test_split_exact_beats_greedy(monkeypatch):
+    # greedy takes BIG (4 units) first then still needs both small ones;
+    # the two small warehouses alone cover everything
+    big, wa, wb = Warehouse('BIG'), Warehouse('WA'), Warehouse('WB')
+    lines = [OrderLine(p, p, 1) for p in 'PQRSTU']
+    stock = {('BIG', 'P'): 1, ('BIG', 'Q'): 1, ('BIG', 'R'): 1,
+        ('BIG', 'S'): 1, ('WA', 'P'): 1, ('WA', 'Q'): 1, ('WA', 'T'): 1,
+        ('WB', 'R'): 1, ('WB', 'S'): 1, ('WB', 'U'): 1}
+    plan = plan_fulfilment(lines, [big, wa, wb], stock, 'split')
+    assert summary(plan) == ([('WA', [('P', 1), ('Q', 1), ('T', 1)]),
+            ('WB', [('R', 1), ('S', 1), ('U', 1)])], [])
+    greedy = plan_fulfilment(lines, [big, wa, wb], stock, 'split',
+        max_exact_candidates=0)
+    assert [g.warehouse for g in greedy.groups] == ['BIG', 'WA', 'WB']
+    assert greedy.complete
+    monkeypatch.setattr(allocation, 'EXACT_SEARCH_BUDGET', 10)
+    plan = plan_fulfilment(lines, [big, wa, wb], stock, 'split')
+    assert [g.warehouse for g in plan.groups] == ['BIG', 'WA', 'WB']
+
+
 def test_split_partial_out_of_stock():
     lines = [OrderLine('L1', 'A', 20), OrderLine('L2', 'B', 3)]
     plan = plan_fulfilment(lines, CANDIDATES, STOCK, 'split')
@@ -139,6 +160,23 @@ def test_nearest_without_coordinates_goes_last():
     assert summary(plan) == ([('W1', [('L1', 1)]), ('W0', [('L1', 1)])],
         [])
     assert plan.groups[1].distance_km is None
+
+
+def test_nearest_unlocated_same_country_first():
+    lines = [OrderLine('L1', 'A', 3)]
+    es, fr = Warehouse('ES1', country='ES'), Warehouse('FR1', country='FR')
+    stock = {('ES1', 'A'): 2, ('FR1', 'A'): 2, ('W1', 'A'): 1}
+    plan = plan_fulfilment(lines, [fr, es, MADRID], stock, 'nearest',
+        Destination(country='es'))
+    # no destination coordinates: Madrid has no distance either;
+    # Spanish warehouses first in candidate order, then France
+    assert summary(plan) == ([('ES1', [('L1', 2)]), ('W1', [('L1', 1)])],
+        [])
+    plan = plan_fulfilment(lines, [fr, es, MADRID], stock, 'nearest',
+        Destination(45.0, 5.0, 'ES'))
+    # located Madrid first, then unlocated ES1 before FR1
+    assert summary(plan) == ([('W1', [('L1', 1)]), ('ES1', [('L1', 2)])],
+        [])
 
 
 def test_no_warehouse():
