@@ -44,18 +44,31 @@ Public API
     starts with a prefix listed for the shipping country; blanks and case
     ignored).
 
+``velocity_counts(recent, now, window_hours, email=None, phone=None,
+address=None)`` -> ``(same_email, same_phone, same_address)``
+
+    Helper filling the ``orders_same_*`` fields from ``recent``: iterable
+    of ``(created, email, phone, address)`` tuples of the OTHER orders
+    (the ERP usually counts in SQL instead).  Orders created in
+    ``[now - window_hours, now]`` are counted; e-mails compare
+    case-insensitively, phones and addresses as given (use
+    ``intake.Customer.phone_key`` and ``intake.address_key``); a ``None``
+    or empty key never matches.
+
 Units: money in ``Decimal``; ``total`` and ``paid_amount`` in the order
 currency, ``credit_limit``, ``open_balance`` and ``total_company`` in the
 company currency (``total_company`` defaults to ``total``).  Quantities
 are ``Decimal`` summed over the order lines.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 __all__ = [
     'HOLD_CODES', 'FRAUD_SIGNALS', 'OrderSummary', 'HoldThresholds', 'Hold',
     'DEFAULT_THRESHOLDS', 'evaluate_holds', 'fraud_signals',
+    'velocity_counts',
     ]
 
 HOLD_CODES = ('payment_missing', 'credit_limit', 'address_incomplete',
@@ -226,3 +239,22 @@ def evaluate_holds(summary, thresholds=DEFAULT_THRESHOLDS):
                 {'score': score,
                     'signals': tuple(signal for signal, _, _ in signals)}))
     return holds
+
+
+def velocity_counts(recent, now, window_hours, email=None, phone=None,
+        address=None):
+    """Count recent orders sharing e-mail, phone, address; see module
+    docstring."""
+    start = now - dt.timedelta(hours=float(window_hours))
+    email = (email or '').strip().casefold()
+    counts = [0, 0, 0]
+    for created, other_email, other_phone, other_address in recent:
+        if not start <= created <= now:
+            continue
+        if email and (other_email or '').strip().casefold() == email:
+            counts[0] += 1
+        if phone and other_phone == phone:
+            counts[1] += 1
+        if address and other_address == address:
+            counts[2] += 1
+    return tuple(counts)

@@ -1,5 +1,6 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from trytond.modules.otwb_oms.engine.holds import (
     OrderSummary,
     evaluate_holds,
     fraud_signals,
+    velocity_counts,
 )
 
 D = Decimal
@@ -201,3 +203,21 @@ def test_holds_properties(summary):
     assert ('fraud_suspected' in found) == (len(signals) >= 2)
     for hold in holds:
         assert hold.message
+
+
+def test_velocity_counts():
+    now = dt.datetime(2025, 3, 4, 12, 0)
+    recent = [
+        (now - dt.timedelta(hours=1), 'Ana@Example.com', '+341', 'k1'),
+        (now - dt.timedelta(hours=24), 'ana@example.com', '+342', 'k1'),
+        (now - dt.timedelta(hours=24, seconds=1), 'ana@example.com',
+            '+341', 'k1'),
+        (now - dt.timedelta(hours=2), 'bob@example.com', '+341', None),
+        (now + dt.timedelta(hours=1), 'ana@example.com', '+341', 'k1'),
+        (now - dt.timedelta(hours=3), None, None, None),
+        ]
+    assert velocity_counts(recent, now, 24, 'ana@example.com', '+341',
+        'k1') == (2, 2, 2)
+    assert velocity_counts(recent, now, 1, 'ana@example.com', '+341',
+        'k1') == (1, 1, 1)
+    assert velocity_counts(recent, now, 24) == (0, 0, 0)
