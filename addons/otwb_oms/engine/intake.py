@@ -500,20 +500,23 @@ class _Validator:
                 'must be at most %s' % maximum, value)
             return None
         if digits is not None:
+            if not number:
+                return Decimal(0)
+            # significant decimals only: '1.500' has 1 (no rounding here)
+            _, coefficient, exponent = number.as_tuple()
+            decimals = max(0, -exponent)
+            position = len(coefficient) - 1
+            while decimals and position >= 0 and not coefficient[position]:
+                decimals -= 1
+                position -= 1
+            if decimals > digits:
+                self.errors.add(path, 'too_many_decimals',
+                    'must have at most %d decimals' % digits, value)
+                return None
             try:
-                if number == number.to_integral_value():
-                    number = number.quantize(Decimal(1))
-                else:
-                    # count significant decimals only: '1.500' has 1
-                    number = number.normalize()
-                    if -number.as_tuple().exponent > digits:
-                        self.errors.add(path, 'too_many_decimals',
-                            'must have at most %d decimals' % digits,
-                            value)
-                        return None
+                number = number.quantize(Decimal(1).scaleb(-decimals))
             except InvalidOperation:
-                self.errors.add(path, 'out_of_range',
-                    'is too large', value)
+                self.errors.add(path, 'out_of_range', 'is too large', value)
                 return None
         return number
 

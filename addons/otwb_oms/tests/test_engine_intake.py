@@ -20,6 +20,7 @@ from trytond.modules.otwb_oms.engine.intake import (
     validate_order,
 )
 
+D = Decimal
 CATALOG = Catalog(
     channels={
         'WEB': Channel(code='WEB', currency='EUR',
@@ -165,6 +166,11 @@ def test_prepaid_tolerance():
             ('lines[1].unit_price', 'negative')),
         ({'sku': 'SKU-A', 'quantity': 1, 'unit_price': '1.00001'},
             ('lines[1].unit_price', 'too_many_decimals')),
+        ({'sku': 'SKU-A', 'quantity': '99999.00000000000000000000000000001',
+                'unit_price': 1},
+            ('lines[1].quantity', 'too_many_decimals')),
+        ({'sku': 'SKU-A', 'quantity': '0E-100', 'unit_price': 1},
+            ('lines[1].quantity', 'not_positive')),
         ({'sku': 'SKU-A', 'quantity': 1, 'unit_price': 2, 'discount': 3},
             ('lines[1].discount', 'out_of_range')),
         ({'sku': 'SKU-A' * 20, 'quantity': 1, 'unit_price': 1},
@@ -196,6 +202,22 @@ def test_trailing_zero_decimals_accepted():
     assert errors == []
     assert order.lines[0].quantity == 2
     assert order.lines[0].amount == Decimal('3.00')
+
+
+def test_number_forms():
+    payload = make_payload(lines=[
+            {'sku': 'SKU-A', 'quantity': '1E+1', 'unit_price': '1.5E-3'},
+            {'sku': 'SKU-B', 'quantity': D('2.50'), 'unit_price': '0E-1000'},
+            {'sku': 'SKU-C', 'quantity': ' 3 ', 'unit_price': 0.1,
+                'discount': '.05'}],
+        payment={'method': 'invoice'})
+    order, errors = validate_order(payload, CATALOG)
+    assert errors == []
+    assert [(str(line.quantity), str(line.unit_price), str(line.discount))
+        for line in order.lines] == [
+            ('10', '0.0015', '0'), ('2.5', '0', '0'), ('3', '0.1', '0.05')]
+    # 10 x 0.0015 = 0.015 -> 0.02 ; 0 ; 3 x 0.1 - 0.05 = 0.25
+    assert order.untaxed_amount == D('0.27')
 
 
 def test_amount_rounding_half_up():
