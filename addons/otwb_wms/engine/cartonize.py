@@ -14,16 +14,21 @@ Inputs
 
 Algorithm (:func:`cartonize`)
 -----------------------------
-Units are sorted by decreasing volume.  Each box is filled with a 3D
+Units are sorted by decreasing volume (then, as alternatives, by longest
+side and by largest face) and three rotation policies are tried (flat
+with the longest side along the box length, flat with the longest side
+along the box width, standing); the best of the nine fills is kept for
+each box.  Each box is filled with a 3D
 *extreme-point* heuristic (Crainic, Perboli & Tadei 2008): every placed
 unit creates candidate corners, projected down/back/left onto the floor or
 the nearest placed unit; a unit goes at the lowest (z, y, x) extreme point
 where one of its allowed rotations fits without overlap and within the
-box and weight limit.  To choose the box, every box type is tried on the
-remaining units: if some box types take them all, the smallest (volume,
-then cost) is used and packing ends; otherwise the box type packing the
-largest volume is opened (ties: smaller box, then lower cost).  Finally
-every box is re-tried in smaller box types that hold the same contents.
+box and weight limit, the rotation being chosen by the policy.  To choose
+the box, every box type is tried on the remaining units: if some box
+types take them all, the smallest (volume, then cost) is used and packing
+ends; otherwise the box type packing the largest volume is opened (ties:
+smaller box, then lower cost).  Finally every box is re-tried in smaller
+box types that hold the same contents.
 So the heuristic minimises box count first, then empty volume.
 Units that fit no box type (dimensions in every allowed rotation, or
 weight) are returned in ``unpacked`` with a reason.
@@ -225,8 +230,9 @@ class _Unit:
 
 
 class _BoxState:
-    def __init__(self, box: BoxType):
+    def __init__(self, box: BoxType, policy: int = 0):
         self.box = box
+        self.policy = policy
         self.size = np.array([box.length_cm, box.width_cm, box.height_cm])
         self.lo = np.zeros((0, 3))
         self.hi = np.zeros((0, 3))
@@ -260,8 +266,14 @@ class _BoxState:
             return False
         mi = int(np.argmax(ok.any(axis=1)))  # eps are kept sorted
         cand = np.nonzero(ok[mi])[0]
-        # lowest height first, then largest footprint along x
-        ri = min(cand, key=lambda r: (rots[r, 2], -rots[r, 0], r))
+        # policy 0: flattest, longest along x; 1: flattest, longest
+        # along y; 2: tallest (standing), longest along x
+        if self.policy == 0:
+            ri = min(cand, key=lambda r: (rots[r, 2], -rots[r, 0], r))
+        elif self.policy == 1:
+            ri = min(cand, key=lambda r: (rots[r, 2], -rots[r, 1], r))
+        else:
+            ri = min(cand, key=lambda r: (-rots[r, 2], -rots[r, 0], r))
         p = eps[mi]
         d = rots[ri]
         self._commit(u, p, d)
@@ -341,8 +353,9 @@ def _expand(items: Sequence[PackItem], box_types: Sequence[BoxType]):
     return units, unpacked
 
 
-def _fill(box: BoxType, units: list[_Unit]) -> tuple[_BoxState, list]:
-    st = _BoxState(box)
+def _fill(box: BoxType, units: list[_Unit],
+          policy: int = 0) -> tuple[_BoxState, list]:
+    st = _BoxState(box, policy)
     left = []
     min_vol = min((u.volume for u in units), default=0.0)
     for i, u in enumerate(units):
@@ -351,6 +364,29 @@ def _fill(box: BoxType, units: list[_Unit]) -> tuple[_BoxState, list]:
             break
         if not st.try_place(u):
             left.append(u)
+    return st, left
+
+
+_ORDERS = (
+    lambda u: (-u.volume, -max(u.rots[0]), u.key),
+    lambda u: (-max(u.rots[0]), -u.volume, u.key),
+    lambda u: (-sorted(u.rots[0])[1] * sorted(u.rots[0])[2], -u.volume,
+               u.key),
+)
+
+
+def _fill_best(box: BoxType, units: list[_Unit]) -> tuple[_BoxState, list]:
+    """Best of several unit orders (most volume packed, all if any)."""
+    best = None
+    for policy in (0, 1, 2):
+        for order in _ORDERS:
+            st, left = _fill(box, sorted(units, key=order), policy)
+            if not left:
+                return st, left
+            if best is None or st.volume > best[0].volume + _EPS:
+                best = (st, left)
+    st, left = best
+    left.sort(key=_ORDERS[0])
     return st, left
 
 
@@ -382,7 +418,7 @@ def cartonize(items: Sequence[PackItem],
         best = None
         final = None
         for bt in by_size:
-            st, left = _fill(bt, remaining)
+            st, left = _fill_best(bt, remaining)
             if not left:
                 final = st
                 break
@@ -398,14 +434,13 @@ def cartonize(items: Sequence[PackItem],
         remaining = best[2]
     # downsize each box to the smallest box type holding its contents
     for i, st in enumerate(states):
-        content = sorted(st.units, key=lambda u: (-u.volume,
-                                                  -max(u.rots[0]), u.key))
+        content = list(st.units)
         for bt in by_size:
             if bt.volume_cm3 >= st.box.volume_cm3 - _EPS:
                 break
             if bt.volume_cm3 + _EPS < st.volume:
                 continue
-            nst, left = _fill(bt, content)
+            nst, left = _fill_best(bt, content)
             if not left:
                 states[i] = nst
                 break

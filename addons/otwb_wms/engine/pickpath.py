@@ -215,7 +215,7 @@ def _double_bridge(t: np.ndarray, rng: random.Random) -> np.ndarray:
     return np.concatenate((t[:a], t[b:c], t[a:b], t[c:]))
 
 
-def solve_tsp(dist, *, time_limit_ms: float = 40.0, seed: int = 0,
+def solve_tsp(dist, *, time_limit_ms: float = 30.0, seed: int = 0,
               exact_max: int = 12,
               max_iterations: int | None = None) -> tuple[list[int], float]:
     """Closed TSP tour from node 0 on a symmetric distance matrix.
@@ -316,7 +316,7 @@ def _result(tour, members, d, method) -> PickRoute:
 
 
 def optimise_route(layout: Layout, bins: Sequence[str], depot=None, *,
-                   time_limit_ms: float = 40.0, seed: int = 0,
+                   time_limit_ms: float = 30.0, seed: int = 0,
                    exact_max: int = 12) -> PickRoute:
     """Shortest pick tour found within ``time_limit_ms``.
 
