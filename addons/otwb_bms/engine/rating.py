@@ -203,7 +203,8 @@ def _fmt(value):
 
 @dataclass(frozen=True)
 class Zone:
-    """Geographic zone; every non-None part must match the address."""
+    """Geographic zone; every non-None part must match the address (an
+    all-None zone matches anything, even an event without address)."""
     country: str | None = None        # ISO 3166-1 alpha-2, e.g. "CN"
     subdivision: str | None = None    # ISO 3166-2, e.g. "CN-GD"
     postal_prefix: str | None = None  # e.g. "518" (spaces/dashes ignored)

@@ -777,3 +777,86 @@ def test_chargeable_weight_never_below_actual_or_volumetric(
     assert weight >= kg and weight >= volumetric
     assert weight - max(kg, volumetric) < D('0.5')
     assert weight % D('0.5') == 0
+
+
+# -- the compiled index agrees with a line-by-line scan ---------------------
+
+def _zone_ok(zone, address):
+    if zone is None or zone == Zone():  # an empty zone matches anything
+        return True
+    if address is None:
+        return False
+    return ((zone.country is None or zone.country == address.country)
+            and (zone.subdivision is None
+                 or zone.subdivision == address.subdivision)
+            and (zone.postal_prefix is None or (
+                address.postal_code or '').startswith(zone.postal_prefix)))
+
+
+def _scan(card_, ev):
+    """Reference: winning line id per charge type by a plain scan."""
+    weight = chargeable_weight(ev, None, None)
+    best = {}
+    for pos, ln in enumerate(card_.lines):
+        cr = ln.criteria
+        if ln.pricing.method == 'per_unit' and weight is None:
+            continue
+        if cr.weight is not None and (weight is None or not (
+                (cr.weight.min is None or weight >= cr.weight.min)
+                and (cr.weight.max is None or weight < cr.weight.max))):
+            continue
+        if not (_zone_ok(cr.origin, ev.origin)
+                and _zone_ok(cr.destination, ev.destination)
+                and cr.mode in (None, ev.mode)
+                and cr.cargo_class in (None, ev.cargo_class)):
+            continue
+        key = (ln.sequence, pos)
+        if ln.charge_type not in best or key < best[ln.charge_type][0]:
+            best[ln.charge_type] = (key, ln.id)
+    return {t: v[1] for t, v in best.items()}
+
+
+zones = st.one_of(st.none(), st.builds(
+    Zone, country=st.sampled_from([None, 'CN', 'US']),
+    subdivision=st.sampled_from([None, 'CN-GD', 'CN-SH']),
+    postal_prefix=st.sampled_from([None, '5', '51', '518', '2'])))
+addresses = st.one_of(st.none(), st.builds(
+    Address, country=st.sampled_from(['CN', 'US']),
+    subdivision=st.sampled_from([None, 'CN-GD', 'CN-SH']),
+    postal_code=st.sampled_from([None, '518000', '510 000', '200000'])))
+ranges = st.sampled_from([None, Range(D(0), D(10)), Range(D(10)),
+                          Range(D(5), D(20))])
+criteria = st.builds(
+    Criteria, origin=zones, destination=zones,
+    mode=st.sampled_from([None, 'air', 'road']),
+    cargo_class=st.sampled_from([None, 'general', 'cold']), weight=ranges)
+
+
+@st.composite
+def random_cards(draw):
+    lines = []
+    for i in range(draw(st.integers(1, 25))):
+        per_kg = draw(st.booleans())
+        lines.append(RateLine(
+            id=i, sequence=draw(st.integers(0, 5)),
+            charge_type=draw(st.sampled_from(['freight', 'remote_area'])),
+            pricing=(Pricing('per_unit', unit='kg', rate=D(1)) if per_kg
+                     else Pricing('flat', rate=D(i))),
+            criteria=draw(criteria)))
+    return card(*lines)
+
+
+@settings(max_examples=150, deadline=None)
+@given(card_=random_cards(), data=st.data())
+def test_compiled_matching_equals_plain_scan(card_, data):
+    compiled = compile_card(card_)
+    for _ in range(5):
+        ev = event(origin=data.draw(addresses),
+                   destination=data.draw(addresses),
+                   mode=data.draw(st.sampled_from([None, 'air', 'road'])),
+                   cargo_class=data.draw(st.sampled_from(
+                       [None, 'general', 'cold'])),
+                   kg=data.draw(st.sampled_from(
+                       [None, D(0), D('9.99'), D(10), D(19), D(25)])))
+        got = {c.charge_type: c.line_id for c in rating.rate(compiled, ev)}
+        assert got == _scan(card_, ev)
