@@ -28,7 +28,8 @@ Public API
     keys, no whitespace, UTF-8, ``Decimal`` as its string, dates as ISO
     8601).  Equal for payloads differing only in key order; used to detect
     an idempotency key (channel + external_id) re-used with different
-    content.  Raises ``TypeError`` for non JSON-like content.
+    content.  Raises ``TypeError`` for non JSON-like content and
+    ``ValueError`` for circular or too deeply nested content.
 
 ``parse_csv(text, delimiter=',', max_rows=DEFAULT_LIMITS.max_csv_rows)``
     -> ``(list[CsvOrder], list[dict])``
@@ -375,8 +376,14 @@ def _canonical_json(payload):
 
 
 def payload_hash(payload):
-    """SHA-256 hex digest of the canonical JSON form of ``payload``."""
-    text = _canonical_json(payload)
+    """SHA-256 hex digest of the canonical JSON form of ``payload``.
+
+    Raises ``TypeError`` for non JSON-like values and ``ValueError`` for
+    circular or too deeply nested structures."""
+    try:
+        text = _canonical_json(payload)
+    except RecursionError:
+        raise ValueError('payload is nested too deeply') from None
     return hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()
 
 

@@ -431,6 +431,17 @@ def test_payload_hash():
     assert len(payload_hash(a)) == 64
     assert payload_hash({'x': Decimal('1.50')}) == payload_hash(
         {'x': '1.50'})
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(ValueError):
+        payload_hash({'x': deep})
+    loop = {}
+    loop['self'] = loop
+    with pytest.raises(ValueError):
+        payload_hash(loop)
+    with pytest.raises(TypeError):
+        payload_hash({'x': object()})
 
 
 def test_address_key():
