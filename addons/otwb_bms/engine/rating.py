@@ -532,7 +532,7 @@ class CompiledCard:
     """Result of :func:`compile_card`; treat as opaque and immutable."""
     __slots__ = ('card', 'id', 'version', 'currency', 'kind', 'party_id',
                  'valid_from', 'valid_to', 'divisors', 'rounding',
-                 'quantum', 'index', 'order', 'deps')
+                 'quantum', 'index', 'order', 'deps', 'plans')
 
     def valid_on(self, date):
         return self.valid_from <= date and (
@@ -856,6 +856,7 @@ def compile_card(card):
     compiled.index = index
     compiled.deps = deps
     compiled.order = _topo_order(list(index), deps, where)
+    compiled.plans = {}  # evaluation plans cached by rate(), see _plan
     return compiled
 
 
@@ -995,15 +996,14 @@ def _price(line, card, event, ctx, totals, currencies):
     return raw, qty, line.unit, (_ex_tiered, line, qty, i)
 
 
-_PLAN_CACHE = {}
-
-
 def _plan(cards):
-    """Per tuple of cards: evaluation steps, cached (internal).
+    """Per tuple of cards: evaluation steps (internal), cached on the
+    first card so the cache lives and dies with the compiled cards.
 
     Each step is (charge type, code, ((card, context index, groups),
     ...)); cards sharing volumetric settings share a measure context."""
-    plan = _PLAN_CACHE.get(cards)
+    cache = cards[0].plans
+    plan = cache.get(cards)
     if plan is not None:
         return plan
     if len(cards) == 1:
@@ -1030,9 +1030,9 @@ def _plan(cards):
             for i, card in enumerate(cards) if slot in card.index)
         steps.append((slot[0], slot[1], entries))
     plan = (tuple(steps), len(settings))
-    if len(_PLAN_CACHE) > 4096:
-        _PLAN_CACHE.clear()
-    _PLAN_CACHE[cards] = plan
+    if len(cache) > 64:
+        cache.clear()
+    cache[cards] = plan
     return plan
 
 
