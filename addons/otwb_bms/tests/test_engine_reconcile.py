@@ -7,6 +7,8 @@ from decimal import Decimal as D
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from trytond.modules.otwb_bms.engine.reconcile import (
     BillLine,
     ExpectedCharge,
@@ -202,3 +204,36 @@ def test_parse_xlsx(tmp_path):
     ]
     with pytest.raises(ValueError, match="sheet 'Nope' not found"):
         parse_bill_xlsx(path, sheet='Nope')
+
+
+refs = st.sampled_from([None, 'A', 'B', 'C'])
+dates = st.sampled_from([None, D1, D2])
+cents = st.integers(-500, 50000).map(lambda c: D(c).scaleb(-2))
+
+
+@settings(max_examples=100, deadline=None)
+@given(bills=st.lists(st.tuples(refs, refs, dates, cents), max_size=12),
+       exps=st.lists(st.tuples(refs, refs, dates, cents), max_size=12),
+       abs_tol=st.sampled_from([D(0), D('0.50'), D(5)]),
+       pct=st.sampled_from([D(0), D(1), D(10)]))
+def test_every_line_and_charge_lands_in_exactly_one_place(
+        bills, exps, abs_tol, pct):
+    bill_lines = [BillLine(i, a, tracking=t, trip_ref=r, date=d)
+                  for i, (t, r, d, a) in enumerate(bills)]
+    expected = [ExpectedCharge(i, a, tracking=t, trip_ref=r, date=d)
+                for i, (t, r, d, a) in enumerate(exps)]
+    tolerance = Tolerance(abs_tol, pct)
+    result = reconcile(bill_lines, expected, tolerance)
+    matches = result.approved + result.disputed
+    seen_bills = [b.line_no for m in matches for b in m.bill_lines] + [
+        b.line_no for b in result.unmatched_bill_lines]
+    seen_exps = [e.id for m in matches for e in m.expected] + [
+        e.id for e in result.unmatched_expected]
+    assert sorted(seen_bills) == list(range(len(bills)))
+    assert sorted(seen_exps) == list(range(len(exps)))
+    for m in matches:
+        assert m.bill_lines and m.expected
+        assert m.difference == m.billed - m.expected_amount
+        assert m.approved == (abs(m.difference) <= max(
+            abs_tol, pct * abs(m.expected_amount) / 100))
+        assert m.approved == (m in result.approved)
