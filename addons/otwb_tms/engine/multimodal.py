@@ -311,8 +311,11 @@ def _lower_bounds(network, lanes, destination, cost_of):
 
 
 def best_route(network, origin, destination, tonnes, deadline_hours=None,
-        objective='cheapest', start_hour=0.0, modes=None):
-    "Exact best route; see the module docstring."
+        objective='cheapest', start_hour=0.0, modes=None, guided=True):
+    """Exact best route; see the module docstring.
+
+    ``guided=False`` drops the lower bounds (plain label setting, same
+    result, slower: the benchmark baseline)."""
     q = _check_query(network, origin, destination, tonnes, deadline_hours,
         objective, start_hour)
     start = float(start_hour)
@@ -326,6 +329,9 @@ def best_route(network, origin, destination, tonnes, deadline_hours=None,
     lb_cost, lb_time = _lower_bounds(network, lanes, destination, cost_of)
     if origin not in lb_cost:
         return None
+    if not guided:
+        lb_cost = dict.fromkeys(lb_cost, 0)
+        lb_time = dict.fromkeys(lb_time, 0.0)
     out = {}
     for lane in lanes.values():
         out.setdefault(lane.from_node, []).append(lane)

@@ -334,6 +334,9 @@ def test_label_setting_equals_exhaustive(net_n, objective, deadline,
     fast = best_route(net, o, d, tonnes, deadline, objective, start)
     slow = exhaustive_route(net, o, d, tonnes, deadline, objective, start)
     assert _key(fast, objective) == _key(slow, objective)
+    plain = best_route(net, o, d, tonnes, deadline, objective, start,
+        guided=False)
+    assert _key(plain, objective) == _key(slow, objective)
     if fast is not None and fast.legs:
         # the returned path is a real path meeting the deadline
         assert fast.legs[0].from_node == o and fast.legs[-1].to_node == d
