@@ -570,6 +570,7 @@ class _Stop:
         self.best = None
         self.stale = 0
         self.last_report = 0.0
+        self.reported = 0.0
 
     def __call__(self, best_cost):
         now = time.perf_counter()
@@ -590,7 +591,9 @@ class _Stop:
         done = max(fractions)
         if self.progress is not None and now - self.last_report >= 0.2:
             self.last_report = now
-            self.progress(min(1.0, done))
+            # the no-improvement fraction can fall back: report monotonic
+            self.reported = max(self.reported, min(1.0, done))
+            self.progress(self.reported)
         return done >= 1.0
 
 
@@ -618,6 +621,16 @@ def solve_data(data, *, time_limit_s, seed=0, max_iterations=None,
     return result
 
 
+def _cost_units(v):
+    "(fixed, per metre, per second) costs of a vehicle in solver units."
+    fixed = int(round(float(v.fixed_cost) * COST_SCALE))
+    udc = int(round(float(v.cost_per_km) * COST_SCALE / 1000))
+    uduc = int(round(float(v.cost_per_hour) * COST_SCALE / 3600))
+    if udc == 0 and uduc == 0:
+        udc = 1  # no cost given: minimise distance
+    return fixed, udc, uduc
+
+
 def _pyvrp_data(prep, todo, fleet):
     import pyvrp
 
@@ -632,26 +645,25 @@ def _pyvrp_data(prep, todo, fleet):
             tw_early=o, tw_late=c, name=str(d.id)))
     # A required stop becomes an optional one whose prize exceeds
     # REQUIRED_FACTOR x the cost of serving it alone with the costliest
-    # vehicle: the solver always serves it when it can, and a short fleet
-    # leaves stops unserved instead of making the plan infeasible.
-    costliest = []
-    for vid in fleet:
-        v = prep.vehicle[vid]
-        costliest.append((float(v.fixed_cost),
-            float(v.cost_per_km) / 1000, float(v.cost_per_hour) / 3600,
-            prep.depot_index[v.depot]))
+    # vehicle (in the solver's own cost units): the solver always serves
+    # it when it can, and a short fleet leaves stops unserved instead of
+    # making the plan infeasible.
+    units = {vid: _cost_units(prep.vehicle[vid]) for vid in fleet}
     clients = []
     for k, s in enumerate(todo):
         early, late = prep.tw(s)
         j = prep.stop_index[s.id]
-        alone = max(
-            f + km * float(prep.dist[d, j] + prep.dist[j, d])
-            + hr * float(prep.dur[d, j] + prep.dur[j, d]
-                + _sec(s.service_min))
-            for f, km, hr, d in costliest)
-        alone = max(alone, float(prep.dist[:, j].max()) / 1000)
-        prize = (int(REQUIRED_FACTOR * alone * COST_SCALE) + COST_SCALE
-            if s.required
+        alone = 0
+        for vid in fleet:
+            fixed, udc, uduc = units[vid]
+            d = prep.depot_index[prep.vehicle[vid].depot]
+            if max(prep.dist[d, j], prep.dist[j, d]) >= UNREACHABLE:
+                continue
+            alone = max(alone, fixed
+                + udc * int(prep.dist[d, j] + prep.dist[j, d])
+                + uduc * int(prep.dur[d, j] + prep.dur[j, d]
+                    + _sec(s.service_min)))
+        prize = (REQUIRED_FACTOR * alone + COST_SCALE if s.required
             else int(_money(s.prize, 'prize') * COST_SCALE))
         clients.append(pyvrp.Client(
             location=prep.nd + k,
@@ -665,10 +677,7 @@ def _pyvrp_data(prep, todo, fleet):
         v = prep.vehicle[vid]
         o, c = prep.depot_hours(v.depot)
         d = prep.depot_index[v.depot]
-        udc = int(round(float(v.cost_per_km) * COST_SCALE / 1000))
-        uduc = int(round(float(v.cost_per_hour) * COST_SCALE / 3600))
-        if udc == 0 and uduc == 0:
-            udc = 1  # no cost given: minimise distance
+        fixed, udc, uduc = units[vid]
         duty = prep.max_duty(v)
         kwargs = {}
         if duty is not None:
@@ -677,7 +686,7 @@ def _pyvrp_data(prep, todo, fleet):
             num_available=n,
             capacity=[_grams(v.capacity_kg), _grams(v.capacity_m3)],
             start_depot=d, end_depot=d,
-            fixed_cost=int(round(float(v.fixed_cost) * COST_SCALE)),
+            fixed_cost=fixed,
             tw_early=o, tw_late=c, unit_distance_cost=udc,
             unit_duration_cost=uduc, name=str(vid), **kwargs))
         type_ids.append(vid)
