@@ -122,6 +122,9 @@ def main(argv=None):
         '--vrptw-seconds', type=float, default=60.0,
         help='time limit for the 1000-customer VRPTW set (default 60)')
     parser.add_argument(
+        '--mdvrptw-seconds', type=float, default=None,
+        help='time limit for the MDVRPTW set (default: --seconds)')
+    parser.add_argument(
         '--quick', action='store_true',
         help='3 s per instance (smoke run for CI)')
     parser.add_argument('--seed', type=int, default=1)
@@ -134,6 +137,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds = args.vrptw_seconds = 3.0
+        args.mdvrptw_seconds = None
+    if args.mdvrptw_seconds is None:
+        args.mdvrptw_seconds = args.seconds
 
     todo = []
     for fam in args.families.split(','):
@@ -153,7 +159,8 @@ def main(argv=None):
         data = pyvrp.read(path, round_func=rounding)
         bks = vrplib.read_solution(str(path.with_suffix('.sol')))['cost']
         bks = bks * mult
-        seconds = args.vrptw_seconds if fam == 'VRPTW' else args.seconds
+        seconds = {'VRPTW': args.vrptw_seconds,
+            'MDVRPTW': args.mdvrptw_seconds}.get(fam, args.seconds)
 
         t0 = time.perf_counter()
         nn_sol, nn_missing = nearest_neighbour(data)
@@ -192,6 +199,8 @@ def render(rows, args):
         f'{args.seconds:g} s per instance'
         + (f', VRPTW {args.vrptw_seconds:g} s' if 'VRPTW' in args.families
             else '')
+        + (f', MDVRPTW {args.mdvrptw_seconds:g} s'
+            if 'MDVRPTW' in args.families else '')
         + f', seed {args.seed}' + (' — QUICK run' if args.quick else ''),
         '- baseline: engine nearest-neighbour construction '
         '(`nearest_neighbour_core`), same data',

@@ -218,6 +218,11 @@ class LaneNetwork:
             self.inc[lane.to_node].append(lane)
 
 
+def _hours(t):
+    "Times are kept to 1e-9 h so that equal schedules compare equal."
+    return round(t, 9)
+
+
 def _departure(lane, ready):
     "Departure hour of ``lane`` for goods ready at its origin at ``ready``."
     t = ready + float(lane.cutoff_hours)
@@ -228,7 +233,7 @@ def _departure(lane, ready):
     if t <= first:
         return first
     k = math.ceil((t - first) / every - _EPS)
-    return first + k * every
+    return _hours(first + k * every)
 
 
 def _check_query(network, origin, destination, tonnes, deadline_hours,
@@ -259,9 +264,10 @@ def _build(network, origin, lane_seq, tonnes, start_hour):
     t = float(start_hour)
     for k, lane in enumerate(lane_seq):
         if k:
-            t += float(network.nodes[lane.from_node].transfer_hours)
+            t = _hours(
+                t + float(network.nodes[lane.from_node].transfer_hours))
         dep = _departure(lane, t)
-        arr = dep + float(lane.transit_hours)
+        arr = _hours(dep + float(lane.transit_hours))
         last = k == len(lane_seq) - 1
         legs.append(Leg(
             lane=lane.id, mode=lane.mode, carrier=lane.carrier,
@@ -275,7 +281,8 @@ def _build(network, origin, lane_seq, tonnes, start_hour):
     return RouteOption(
         legs=tuple(legs),
         total_cost=sum((leg.cost for leg in legs), Decimal(0)),
-        total_hours=t - start, total_km=sum(leg.distance_km for leg in legs),
+        total_hours=_hours(t - start),
+        total_km=sum(leg.distance_km for leg in legs),
         depart_hour=legs[0].depart_hour if legs else start,
         arrive_hour=t)
 
@@ -378,9 +385,9 @@ def best_route(network, origin, destination, tonnes, deadline_hours=None,
             return _build(network, origin, seq_lanes[::-1], q, start)
         ready = t
         if parent is not None:
-            ready += float(network.nodes[node].transfer_hours)
+            ready = _hours(t + float(network.nodes[node].transfer_hours))
         for nxt in out.get(node, ()):
-            arr = _departure(nxt, ready) + float(nxt.transit_hours)
+            arr = _hours(_departure(nxt, ready) + float(nxt.transit_hours))
             push(nxt.to_node, cost + cost_of[nxt.id], arr, idx, nxt)
     return None
 
