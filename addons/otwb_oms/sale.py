@@ -210,7 +210,7 @@ class Sale(metaclass=PoolMeta):
         cls.quote(sales)
         cls.confirm(sales)
         cls.process(sales)
-        sales = cls.browse(sales)
+        sales = cls.browse([s.id for s in sales])
         for sale in sales:
             Event.add([sale], 'allocated', source=sale.warehouse,
                 description=sale.warehouse.rec_name)

@@ -286,6 +286,11 @@ class Task(Workflow, ModelSQL, ModelView):
                         & (table.state == 'pending')))
         if not row:
             return None
+        # The row was changed behind the ORM: drop what it cached.
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                cache[cls.__name__].pop(row[0], None)
         task = cls(row[0])
         return task._device_dict()
 
