@@ -109,6 +109,7 @@ class WalkingSkeletonTestCase(unittest.TestCase):
         data = demo_data.load(size=1)
         with Transaction().set_context(company=data.company.id):
             payload = flow.demo_payload('JD-1', 'JD')
+            payload['payment'] = {'method': 'jdpay', 'paid_amount': '347.00'}
             first, = Intake.submit([payload])
             flow.run_queue()
             again, = Intake.submit([payload])

@@ -1,0 +1,47 @@
+# OTWB Suite — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export TRYTOND_DATABASE__PATH ?= $(CURDIR)/var/db
+SERVE ?= 1
+DB ?= otwb_demo
+CONFIG ?= config/trytond.conf
+SIZE ?= 1
+
+.PHONY: demo test venv sao serve lint clean
+
+$(VENV)/.installed: pyproject.toml setup.py constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+web/node_modules/tryton-sao/.installed: web/package.json
+	cd web && npm install --no-audit --no-fund --omit=dev --loglevel=error
+	# sao's index.html loads node_modules/... relative to its own folder
+	ln -sfn .. web/node_modules/tryton-sao/node_modules
+	touch $@
+
+sao: web/node_modules/tryton-sao/.installed
+
+demo: venv sao
+	$(PY) -m otwb_tools.demo -c $(CONFIG) -d $(DB) --size $(SIZE)
+ifeq ($(SERVE),1)
+	@echo "Serving the web client and XML-RPC/JSON-RPC on http://127.0.0.1:8000/"
+	@echo "Open http://127.0.0.1:8000/ — database $(DB), login admin (password above)"
+	$(VENV)/bin/trytond -c $(CONFIG)
+endif
+
+serve: venv sao
+	$(VENV)/bin/trytond -c $(CONFIG)
+
+test: venv
+	$(PY) -m otwb_tools.runtests
+
+lint: venv
+	$(VENV)/bin/ruff check addons otwb_tools tests bench
+
+clean:
+	rm -rf var .venv web/node_modules

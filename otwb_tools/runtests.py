@@ -1,0 +1,96 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Run the whole test suite on SQLite, then on PostgreSQL when reachable.
+
+PostgreSQL is looked for at ``OTWB_POSTGRESQL_URI`` (default
+``postgresql://postgres@127.0.0.1:5432/``).  It is mandatory when ``CI`` or
+``OTWB_REQUIRE_POSTGRESQL`` is set: a missing server then fails the run.
+The plain engine tests (``test_engine_*``) do not touch a database and run
+once, in the SQLite pass.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_PG = 'postgresql://postgres@127.0.0.1:5432/'
+
+
+def postgresql_reachable(uri):
+    try:
+        import psycopg
+        with psycopg.connect(uri.rstrip('/') + '/postgres',
+                connect_timeout=5):
+            return True
+    except Exception as exc:  # noqa: BLE001 - any failure means no server
+        print("PostgreSQL not reachable at %s: %s" % (uri, exc))
+        return False
+
+
+def run_pytest(name, env, args):
+    report = os.path.join(ROOT, 'var', 'test-%s.xml' % name)
+    os.makedirs(os.path.dirname(report), exist_ok=True)
+    cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+        '--junitxml', report] + args
+    print("\n=== %s: %s" % (name, ' '.join(cmd[3:])), flush=True)
+    code = subprocess.call(cmd, env=env, cwd=ROOT)
+    counts = {'tests': 0, 'failures': 0, 'errors': 0, 'skipped': 0}
+    if os.path.exists(report):
+        root = ET.parse(report).getroot()
+        suites = [root] if root.tag == 'testsuite' else list(root)
+        for suite in suites:
+            for key in counts:
+                counts[key] += int(suite.get(key, 0))
+    return code, counts
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('pytest_args', nargs='*',
+        help="extra pytest arguments (e.g. -k walking)")
+    parser.add_argument('--sqlite-only', action='store_true')
+    args = parser.parse_args(argv)
+
+    base = dict(os.environ)
+    base.setdefault('PYTHONHASHSEED', '0')
+    results = []
+    env = dict(base, TRYTOND_DATABASE_URI='sqlite://', DB_NAME=':memory:',
+        DB_CACHE=os.path.join(ROOT, 'var', 'test-cache'))
+    os.makedirs(env['DB_CACHE'], exist_ok=True)
+    results.append(('sqlite',) + run_pytest(
+            'sqlite', env, ['addons', 'tests'] + args.pytest_args))
+
+    required = bool(os.environ.get('CI')
+        or os.environ.get('OTWB_REQUIRE_POSTGRESQL'))
+    uri = os.environ.get('OTWB_POSTGRESQL_URI', DEFAULT_PG)
+    if not args.sqlite_only:
+        if postgresql_reachable(uri):
+            env = dict(base, TRYTOND_DATABASE_URI=uri,
+                DB_NAME='test_otwb_%d' % os.getpid())
+            env.pop('DB_CACHE', None)
+            results.append(('postgresql',) + run_pytest(
+                    'postgresql', env, ['addons', 'tests',
+                        '--ignore-glob=*test_engine_*']
+                    + args.pytest_args))
+        elif required:
+            print("FAIL: PostgreSQL is required (CI) but not reachable")
+            results.append(('postgresql', 1, {
+                        'tests': 0, 'failures': 0, 'errors': 1,
+                        'skipped': 0}))
+
+    print("\nBackends run: %s" % ', '.join(
+            '%s (%d tests, exit %d)' % (name, c['tests'], code)
+            for name, code, c in results))
+    failed = sum(c['failures'] + c['errors'] for _, _, c in results)
+    passed = sum(c['tests'] - c['failures'] - c['errors'] - c['skipped']
+        for _, _, c in results)
+    skipped = sum(c['skipped'] for _, _, c in results)
+    worst = max(code for _, code, _ in results)
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if (worst or failed) else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
