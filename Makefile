@@ -31,11 +31,11 @@ demo: venv sao
 ifeq ($(SERVE),1)
 	@echo "Serving the web client and XML-RPC/JSON-RPC on http://127.0.0.1:8000/"
 	@echo "Open http://127.0.0.1:8000/ — database $(DB), login admin (password above)"
-	$(VENV)/bin/trytond -c $(CONFIG)
+	$(VENV)/bin/trytond -c $(CONFIG) -d $(DB)
 endif
 
 serve: venv sao
-	$(VENV)/bin/trytond -c $(CONFIG)
+	$(VENV)/bin/trytond -c $(CONFIG) -d $(DB)
 
 test: venv
 	$(PY) -m otwb_tools.runtests

@@ -175,7 +175,7 @@ def _load_company_data(data, size, rng, today, step):
             ('DE', "Germany")):
         countries[code], = Country.create([{'name': name, 'code': code}])
     subdivisions = {}
-    for city, code, pname, *_ in CN_CITIES:
+    for _city, code, pname, *_ in CN_CITIES:
         if code not in subdivisions:
             subdivisions[code], = Subdivision.create([{
                         'name': pname, 'code': code, 'type': 'province',
@@ -341,7 +341,8 @@ def _load_products(data, size, rng):
     vlist.append({
             'name': "Hot-rolled steel coil 25 t", 'type': 'goods',
             'default_uom': uom['unit'], 'sale_uom': uom['unit'],
-            'salable': True, 'list_price': Decimal('102500'), 'account_category': goods_cat.id,
+            'salable': True, 'list_price': Decimal('102500'),
+            'account_category': goods_cat.id,
             'weight': 25000, 'weight_uom': uom['kg'],
             'length': 150, 'width': 150, 'height': 130,
             'length_uom': uom['cm'], 'width_uom': uom['cm'],
@@ -355,7 +356,8 @@ def _load_products(data, size, rng):
     vlist.append({
             'name': "Logistics services", 'type': 'service',
             'default_uom': uom['unit'], 'sale_uom': uom['unit'],
-            'salable': True, 'list_price': Decimal(0), 'account_category': service_cat.id,
+            'salable': True, 'list_price': Decimal(0),
+            'account_category': service_cat.id,
             'code': 'SVC-LOGISTICS', 'products': [('create', [{}])]})
     templates = Template.create(vlist)
     for template in templates:
@@ -397,7 +399,7 @@ def _load_stock(data, size, rng):
                         if code != 'SHA' else rng.choice([50, 100, 200])),
                     'location': bins[n % len(bins)].id,
                     })
-        for n, line in enumerate(lines):
+        for line in lines:
             inventories.append({
                     'location': line['location'],
                     'date': pool.get('ir.date').today(),

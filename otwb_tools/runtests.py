@@ -10,9 +10,9 @@ once, in the SQLite pass.
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_PG = 'postgresql://postgres@127.0.0.1:5432/'
@@ -30,19 +30,27 @@ def postgresql_reachable(uri):
 
 
 def run_pytest(name, env, args):
-    report = os.path.join(ROOT, 'var', 'test-%s.xml' % name)
-    os.makedirs(os.path.dirname(report), exist_ok=True)
-    cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
-        '--junitxml', report] + args
+    "Run pytest, streaming its output; return (exit code, counts)"
+    cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'
+        ] + args
     print("\n=== %s: %s" % (name, ' '.join(cmd[3:])), flush=True)
-    code = subprocess.call(cmd, env=env, cwd=ROOT)
-    counts = {'tests': 0, 'failures': 0, 'errors': 0, 'skipped': 0}
-    if os.path.exists(report):
-        root = ET.parse(report).getroot()
-        suites = [root] if root.tag == 'testsuite' else list(root)
-        for suite in suites:
-            for key in counts:
-                counts[key] += int(suite.get(key, 0))
+    process = subprocess.Popen(cmd, env=env, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        bufsize=1)
+    last = ''
+    for line in process.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        if line.strip():
+            last = line
+    code = process.wait()
+    # pytest's closing line, e.g. "3 failed, 120 passed, 30353 subtests
+    # passed in 12.3s": count test cases, not subtests
+    counts = {}
+    for key in ('passed', 'failed', 'errors', 'error', 'skipped'):
+        match = re.search(r'(\d+) (?<!subtests )%s' % key, last)
+        counts[key] = int(match.group(1)) if match else 0
+    counts['failed'] += counts.pop('errors') + counts.pop('error')
     return code, counts
 
 
@@ -52,6 +60,11 @@ def main(argv=None):
         help="extra pytest arguments (e.g. -k walking)")
     parser.add_argument('--sqlite-only', action='store_true')
     args = parser.parse_args(argv)
+
+    print("=== lint: ruff check", flush=True)
+    ruff = os.path.join(os.path.dirname(sys.executable), 'ruff')
+    lint = subprocess.call([ruff, 'check', 'addons', 'otwb_tools', 'tests',
+            'bench'], cwd=ROOT)
 
     base = dict(os.environ)
     base.setdefault('PYTHONHASHSEED', '0')
@@ -77,17 +90,18 @@ def main(argv=None):
         elif required:
             print("FAIL: PostgreSQL is required (CI) but not reachable")
             results.append(('postgresql', 1, {
-                        'tests': 0, 'failures': 0, 'errors': 1,
-                        'skipped': 0}))
+                        'passed': 0, 'failed': 1, 'skipped': 0}))
 
     print("\nBackends run: %s" % ', '.join(
-            '%s (%d tests, exit %d)' % (name, c['tests'], code)
+            '%s (%d passed, %d failed, exit %d)' % (
+                name, c['passed'], c['failed'], code)
             for name, code, c in results))
-    failed = sum(c['failures'] + c['errors'] for _, _, c in results)
-    passed = sum(c['tests'] - c['failures'] - c['errors'] - c['skipped']
-        for _, _, c in results)
+    failed = sum(c['failed'] for _, _, c in results)
+    passed = sum(c['passed'] for _, _, c in results)
     skipped = sum(c['skipped'] for _, _, c in results)
-    worst = max(code for _, code, _ in results)
+    worst = max([lint] + [code for _, code, _ in results])
+    if lint:
+        print("FAIL: ruff found problems")
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if (worst or failed) else 0
 

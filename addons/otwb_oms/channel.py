@@ -1,7 +1,13 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import (
-    DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
+    DeactivableMixin,
+    ModelSQL,
+    ModelView,
+    Unique,
+    fields,
+    sequence_ordered,
+)
 from trytond.transaction import Transaction
 
 CHANNEL_TYPES = [
@@ -48,7 +54,8 @@ class Channel(DeactivableMixin, ModelSQL, ModelView):
         super().__setup__()
         t = cls.__table__()
         cls._sql_constraints += [
-            ('code_unique', Unique(t, t.code), 'otwb_oms.msg_channel_code_unique'),
+            ('code_unique', Unique(t, t.code),
+                'otwb_oms.msg_channel_code_unique'),
             ]
 
     @classmethod

@@ -3,8 +3,8 @@
 """One queue of warehouse work for operators and automation devices."""
 import datetime as dt
 
+from sql import With
 from sql.functions import CurrentTimestamp
-
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
@@ -241,7 +241,8 @@ class Task(Workflow, ModelSQL, ModelView):
         if types is not None and (not isinstance(types, (list, tuple))
                 or not set(types) <= {t for t, _ in TASK_TYPES}):
             raise AccessError(gettext(
-                    'otwb_wms.msg_invalid_task_types', types=repr(types)[:100]))
+                    'otwb_wms.msg_invalid_task_types',
+                    types=repr(types)[:100]))
         transaction = Transaction()
         database = transaction.database
         cursor = transaction.connection.cursor()
@@ -263,14 +264,20 @@ class Task(Workflow, ModelSQL, ModelView):
             For = database.get_select_for_skip_locked()
             selected.for_ = For('UPDATE')
         now = CurrentTimestamp()
-        query = table.update(
-            [table.state, table.device, table.operator, table.claimed_at,
-                table.heartbeat_at, table.write_date, table.write_uid],
-            ['assigned', device.strip(), transaction.user, now, now, now,
-                transaction.user],
-            where=table.id.in_(selected) & (table.state == 'pending'))
         if database.has_returning():
-            query.returning = [table.id]
+            # The candidate is chosen once in a CTE: PostgreSQL would
+            # otherwise re-run an IN (... LIMIT 1) sub-query per row and
+            # could claim several tasks at once.
+            candidate = With('id', query=selected)
+            query = table.update(
+                [table.state, table.device, table.operator,
+                    table.claimed_at, table.heartbeat_at, table.write_date,
+                    table.write_uid],
+                ['assigned', device.strip(), transaction.user, now, now,
+                    now, transaction.user],
+                where=table.id.in_(candidate.select(candidate.id))
+                & (table.state == 'pending'),
+                with_=[candidate], returning=[table.id])
             cursor.execute(*query)
             row = cursor.fetchone()
         else:
