@@ -11,6 +11,7 @@ own modules ship for their tests (minimal chart ``account_template_root_en``);
 everything else is built here.
 """
 import datetime as dt
+import importlib
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -74,6 +75,7 @@ ROLES = [
     ('integration', "Integration (API)", ['otwb_base.group_integration']),
     ]
 DEMO_PASSWORD = 'otwb-Demo-2026!'
+EXTENSIONS = ['oms', 'wms', 'tms', 'bms']
 
 
 @dataclass
@@ -218,6 +220,14 @@ def _load_company_data(data, size, rng, today, step):
     step('fleet')
     _load_rate_cards(data, today)
     step('rate cards')
+    # Module-specific demo data (lanes, rules, layouts, …): each
+    # otwb_tools/demo_<module>.py with a ``load(data, size, rng, today)``
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module('otwb_tools.demo_' + name)
+        except ModuleNotFoundError:
+            continue
+        module.load(data, size, rng, today)
     _ = company
 
 
