@@ -11,6 +11,7 @@ once, in the SQLite pass.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -71,6 +72,9 @@ def main(argv=None):
     results = []
     env = dict(base, TRYTOND_DATABASE_URI='sqlite://', DB_NAME=':memory:',
         DB_CACHE=os.path.join(ROOT, 'var', 'test-cache'))
+    # Tryton names cached databases by their module list only: a cache
+    # from an earlier run may hold an old schema, so start afresh.
+    shutil.rmtree(env['DB_CACHE'], ignore_errors=True)
     os.makedirs(env['DB_CACHE'], exist_ok=True)
     results.append(('sqlite',) + run_pytest(
             'sqlite', env, ['addons', 'tests'] + args.pytest_args))

@@ -163,7 +163,7 @@ class RPCTestCase(unittest.TestCase):
         self.assertEqual(cm.exception.errcode, 401)
 
     def test_proteus_over_xmlrpc(self):
-        "proteus as the integration user: read channels, claim no task"
+        "proteus as the integration user: read, submit, claim, complete"
         from proteus import Model
         from proteus import config as pconfig
         url = 'http://integration:%s@127.0.0.1:%d/%s/rpc/' % (
@@ -172,6 +172,31 @@ class RPCTestCase(unittest.TestCase):
         Channel = Model.get('otwb.oms.channel', config=config)
         taobao, = Channel.find([('code', '=', 'TAOBAO')])
         self.assertEqual(taobao.currency.code, 'CNY')
+        Intake = Model.get('otwb.oms.intake', config=config)
+        payload = {
+            'channel': 'TAOBAO', 'external_id': 'PROTEUS-1',
+            'customer': {'name': "Wu Lei", 'email': 'wu.lei@example.cn'},
+            'shipping_address': {'street': "5 Huaihai Road",
+                'city': "Shanghai", 'postal_code': '200002',
+                'country': 'CN', 'subdivision': 'CN-SH'},
+            'lines': [{'sku': 'SKU-0004', 'quantity': 3,
+                    'unit_price': '10.00'}],
+            'currency': 'CNY',
+            'payment': {'method': 'alipay', 'paid_amount': '30.00'},
+            'service_level': 'express', 'promised_date': '2026-12-01'}
+        result, = Intake.submit([payload], config.context)
+        self.assertEqual(result['status'], 'accepted', result)
         Task = Model.get('otwb.wms.task', config=config)
-        # the demo flow completed every pick task: the queue is empty
-        self.assertIsNone(Task.claim_next('SCANNER-9', ['pick'], {}))
+        claimed = Task.claim_next('SCANNER-9', ['pick'], config.context)
+        self.assertIsNotNone(claimed)
+        self.assertEqual(claimed['type'], 'pick')
+        self.assertEqual(claimed['state'], 'assigned')
+        done = Task.complete('SCANNER-9', claimed['id'], None,
+            config.context)
+        self.assertEqual(done['state'], 'done')
+        # a second device cannot complete a task it did not claim
+        other = Task.claim_next('SCANNER-10', ['pick'], config.context)
+        if other:
+            with self.assertRaises(xmlrpc.client.Fault):
+                Task.complete('SCANNER-9', other['id'], None,
+                    config.context)
