@@ -13,6 +13,8 @@ from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
+from .engine import pickpath
+
 TASK_TYPES = [
     ('receive', "Receive"),
     ('putaway', "Putaway"),
@@ -218,6 +220,52 @@ class Task(Workflow, ModelSQL, ModelView):
             if t.type == 'pick' and isinstance(t.shipment, ShipmentOut)}
         if shipments:
             ShipmentOut.otwb_check_picked(list(shipments))
+
+    @classmethod
+    def sequence_path(cls, tasks, warehouse=None, time_limit_ms=30.0):
+        """Number the tasks along the shortest walk through their source
+        bins (``engine.pickpath.optimise_route`` on the layout of the
+        warehouse); tasks whose bin has no layout position come last.
+
+        Writes ``sequence`` (1..n) and returns the walking length in
+        metres from the depot back to the depot (0 without layout).
+        """
+        pool = Pool()
+        Location = pool.get('stock.location')
+        tasks = list(tasks)
+        if not tasks:
+            return 0.0
+        warehouse = warehouse or tasks[0].warehouse
+        lay, bins = Location.otwb_layout(warehouse)
+        placed, rest = {}, []
+        for task in sorted(tasks, key=lambda t: t.id):
+            code = str(task.from_location.id) if task.from_location else None
+            if lay is not None and code in bins:
+                placed.setdefault(code, []).append(task)
+            else:
+                rest.append(task)
+        ordered, length = [], 0.0
+        if placed:
+            codes = [c for c, ts in placed.items() for _ in ts]
+            route = pickpath.optimise_route(
+                lay, codes, time_limit_ms=time_limit_ms)
+            sequence = list(route.sequence)
+            # a tour is walked either way: start with the nearer end
+            ends = lay.distances_from(
+                lay.depot, [sequence[0], sequence[-1]])
+            if ends[1] < ends[0] - 1e-9:
+                sequence.reverse()
+            for code in sequence:
+                ordered.append(placed[code].pop(0))
+            length = route.length_m
+        ordered.extend(rest)
+        to_write = []
+        for seq, task in enumerate(ordered, 1):
+            if task.sequence != seq:
+                to_write.extend(([task], {'sequence': seq}))
+        if to_write:
+            cls.write(*to_write)
+        return length
 
     # --- device API -----------------------------------------------------
     @classmethod
