@@ -9,10 +9,11 @@ from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .engine import vrp
-from .engine.distance import GreatCircleProvider
+from .engine.distance import GreatCircleProvider, haversine_km
+from .vehicle import ROAD_MODES
 
 STATES = [
     ('draft', "Draft"),
@@ -48,8 +49,14 @@ class Trip(Workflow, ModelSQL, ModelView):
     vehicle = fields.Many2One(
         'otwb.tms.vehicle', "Vehicle", required=True, states=_states)
     carrier = fields.Many2One('carrier', "Carrier", states=_states)
+    driver = fields.Many2One(
+        'otwb.tms.driver', "Driver", states=_states,
+        domain=[('company', '=', Eval('company', -1))])
     locked = fields.Boolean(
         "Locked", help="A locked trip is kept as it is by re-planning.")
+    planning_run = fields.Many2One(
+        'otwb.tms.planning.run', "Planning Run", readonly=True,
+        ondelete='SET NULL')
     stops = fields.One2Many(
         'otwb.tms.trip.stop', 'trip', "Stops", states=_states,
         order=[('sequence', 'ASC'), ('id', 'ASC')])
@@ -67,6 +74,17 @@ class Trip(Workflow, ModelSQL, ModelView):
         'get_utilisation')
     departure = fields.DateTime("Departure", readonly=True)
     completed_at = fields.DateTime("Completed At", readonly=True)
+    last_latitude = fields.Float("Last Latitude", digits=(9, 6),
+        readonly=True)
+    last_longitude = fields.Float("Last Longitude", digits=(9, 6),
+        readonly=True)
+    last_position_at = fields.DateTime("Last Position At", readonly=True)
+    delay_minutes = fields.Float("Reported Delay (min)", digits=(8, 1),
+        readonly=True)
+    tracking_events = fields.One2Many(
+        'otwb.tms.tracking.event', 'trip', "Tracking Events", readonly=True)
+    exceptions = fields.One2Many(
+        'otwb.tms.exception', 'trip', "Exceptions", readonly=True)
     state = fields.Selection(STATES, "State", required=True, readonly=True)
 
     del _states
@@ -198,18 +216,61 @@ class Trip(Workflow, ModelSQL, ModelView):
     # --- planning -----------------------------------------------------
     @classmethod
     def plan(cls, warehouse, date, shipments=None, time_limit=5.0,
-            progress=None):
+            progress=None, run=None):
         """Plan trips for the packed shipments of the warehouse on date.
 
+        Draft and planned trips of the warehouse on date are re-planned:
+        a locked trip is kept as it is, a trip with locked stops keeps
+        those stops (in their order) on its vehicle, the other trips are
+        deleted and their shipments planned again with the new ones.
+        Vehicles on dispatched trips that day are not used.
+
         Returns (trips, unassigned) where unassigned is a list of
-        (shipment, reason).
-        """
+        (shipment, reason)."""
         pool = Pool()
         Shipment = pool.get('stock.shipment.out')
         Vehicle = pool.get('otwb.tms.vehicle')
         Stop = pool.get('otwb.tms.trip.stop')
         Config = pool.get('otwb.configuration')
         config = Config(1)
+
+        if warehouse.otwb_latitude is None \
+                or warehouse.otwb_longitude is None:
+            raise ValidationError(gettext(
+                    'otwb_tms.msg_warehouse_no_position',
+                    warehouse=warehouse.rec_name))
+        existing = cls.search([
+                ('warehouse', '=', warehouse.id),
+                ('date', '=', date),
+                ('state', 'in', ['draft', 'planned']),
+                ])
+        busy = {t.vehicle.id for t in cls.search([
+                    ('warehouse', '=', warehouse.id),
+                    ('date', '=', date),
+                    ('state', 'in', ['dispatched', 'in_transit',
+                            'exception']),
+                    ])}
+        kept, to_delete, stops_to_delete = {}, [], []
+        for trip in existing:
+            stops = sorted(trip.stops, key=lambda s: (s.sequence, s.id))
+            if not trip.locked:
+                locked = [s for s in stops if s.locked]
+                stops_to_delete.extend(s for s in stops if not s.locked)
+                stops = locked
+            if not stops:
+                to_delete.append(trip)
+            elif trip.vehicle.id in kept:
+                raise ValidationError(gettext(
+                        'otwb_tms.msg_locked_same_vehicle',
+                        vehicle=trip.vehicle.rec_name))
+            else:
+                kept[trip.vehicle.id] = (trip, stops)
+        if stops_to_delete:
+            Stop.delete(stops_to_delete)
+        if to_delete:
+            cls.delete(to_delete)
+        kept_shipments = {s.shipment.id for _, stops in kept.values()
+            for s in stops}
 
         if shipments is None:
             planned = {s.shipment.id for s in Stop.search([
@@ -220,38 +281,113 @@ class Trip(Workflow, ModelSQL, ModelView):
                         ('warehouse', '=', warehouse.id),
                         ('state', '=', 'packed'),
                         ]) if s.id not in planned]
-        vehicles = Vehicle.search([
-                ('depot', '=', warehouse.id),
-                ('mode', 'in', ['road_ftl', 'road_ltl']),
-                ])
-        if not shipments:
+        shipments = [s for s in shipments if s.id not in kept_shipments]
+        vehicles = [v for v in Vehicle.search([
+                    ('depot', '=', warehouse.id),
+                    ('mode', 'in', list(ROAD_MODES)),
+                    ])
+            if v.id not in busy and (v.is_available(date) or v.id in kept)]
+        for vehicle_id, (trip, _) in kept.items():
+            if vehicle_id not in {v.id for v in vehicles}:
+                vehicles.append(trip.vehicle)
+        if not shipments and not kept:
             return [], []
         if not vehicles:
             raise ValidationError(gettext(
                     'otwb_tms.msg_no_vehicle', warehouse=warehouse.rec_name))
-        if warehouse.otwb_latitude is None \
-                or warehouse.otwb_longitude is None:
-            raise ValidationError(gettext(
-                    'otwb_tms.msg_warehouse_no_position',
-                    warehouse=warehouse.rec_name))
 
-        stops, unassigned = [], []
-        for shipment in shipments:
+        all_shipments = list(shipments) + [s.shipment
+            for _, stops in kept.values() for s in stops]
+        stops, unassigned, positions = [], [], {}
+        for shipment in all_shipments:
             address = shipment.delivery_address
             if (not address or address.otwb_latitude is None
                     or address.otwb_longitude is None):
                 unassigned.append((shipment, gettext(
                             'otwb_tms.msg_shipment_no_position')))
                 continue
+            tw_start, tw_end = cls._time_window(shipment)
+            positions[shipment.id] = (
+                address.otwb_latitude, address.otwb_longitude)
             stops.append(vrp.Stop(
                     id=shipment.id,
                     lat=address.otwb_latitude,
                     lon=address.otwb_longitude,
                     weight_kg=shipment.otwb_weight_kg,
                     volume_m3=shipment.otwb_volume_m3,
-                    service_min=10.0,
-                    tw_start_min=8 * 60, tw_end_min=18 * 60))
-        problem = vrp.PlanningProblem(
+                    service_min=cls._service_minutes(shipment),
+                    tw_start_min=tw_start, tw_end_min=tw_end))
+        locked_trips = [vrp.LockedTrip(
+                vehicle=vehicle_id,
+                stop_ids=tuple(s.shipment.id for s in kstops
+                    if s.shipment.id in positions))
+            for vehicle_id, (_, kstops) in kept.items()]
+        locked_trips = [t for t in locked_trips if t.stop_ids]
+        problem = cls._planning_problem(
+            warehouse, vehicles, stops, locked_trips)
+        provider = GreatCircleProvider(
+            circuity=config.circuity_factor, speed_kmh=config.average_speed)
+        try:
+            result = vrp.plan_routes(
+                problem, provider=provider, time_limit_s=time_limit,
+                progress=progress)
+        except ValueError as exc:
+            raise ValidationError(gettext(
+                    'otwb_tms.msg_planning_input', error=str(exc))) from exc
+        by_id = {s.id: s for s in all_shipments}
+        vehicle_by_id = {v.id: v for v in vehicles}
+        start = dt.datetime.combine(date, dt.time())
+        currency = warehouse_currency(warehouse)
+        kept_stops = {s.shipment.id: s for _, kstops in kept.values()
+            for s in kstops}
+        trips = []
+        for route in result.routes:
+            vehicle = vehicle_by_id[route.vehicle]
+            if route.vehicle in kept:
+                trip = kept[route.vehicle][0]
+            else:
+                trip = cls(
+                    date=date, warehouse=warehouse, vehicle=vehicle,
+                    carrier=vehicle.carrier, driver=vehicle.driver,
+                    state='draft')
+            trip.distance = round(route.distance_km, 2)
+            trip.duration = round(route.duration_min, 1)
+            trip.cost = route.cost
+            trip.currency = currency
+            trip.load_weight = round(route.load_kg, 1)
+            trip.load_volume = round(route.load_m3, 3)
+            trip.departure = start + dt.timedelta(minutes=route.depart_min)
+            if run is not None and trip.id is None:
+                trip.planning_run = run
+            loading = {sid: n for n, sid in
+                enumerate(route.loading_sequence, 1)}
+            new_stops = []
+            for n, visit in enumerate(route.visits, 1):
+                shipment = by_id[visit.stop]
+                stop = kept_stops.get(visit.stop) or Stop(
+                    shipment=shipment, state='pending', locked=False)
+                _, tw_end = cls._time_window(shipment)
+                eta = start + dt.timedelta(minutes=visit.start_min)
+                stop.sequence = n
+                stop.eta = stop.planned_eta = eta
+                stop.promised_at = start + dt.timedelta(minutes=tw_end)
+                stop.distance_from_previous = round(visit.distance_km, 2)
+                stop.loading_sequence = loading[visit.stop]
+                stop.weight = shipment.otwb_weight_kg
+                stop.volume = shipment.otwb_volume_m3
+                stop.service_minutes = cls._service_minutes(shipment)
+                stop.latitude, stop.longitude = positions[visit.stop]
+                new_stops.append(stop)
+            trip.stops = new_stops
+            trips.append(trip)
+        cls.save(trips)
+        for item in result.unassigned:
+            unassigned.append((by_id[item.stop], item.reason))
+        return trips, unassigned
+
+    @classmethod
+    def _planning_problem(cls, warehouse, vehicles, stops, locked_trips=()):
+        return vrp.PlanningProblem(
             depots=[vrp.Depot(
                     id=warehouse.id, lat=warehouse.otwb_latitude,
                     lon=warehouse.otwb_longitude,
@@ -262,46 +398,65 @@ class Trip(Workflow, ModelSQL, ModelView):
                     capacity_m3=v.capacity_volume,
                     fixed_cost=v.fixed_cost, cost_per_km=v.cost_per_km,
                     cost_per_hour=v.cost_per_hour,
-                    max_duration_min=v.max_duration * 60, count=1)
+                    max_duration_min=v.duty_limit_hours * 60, count=1)
                 for v in vehicles],
-            stops=stops)
-        provider = GreatCircleProvider(
-            circuity=config.circuity_factor, speed_kmh=config.average_speed)
-        result = vrp.plan_routes(
-            problem, provider=provider, time_limit_s=time_limit,
-            progress=progress)
-        by_id = {s.id: s for s in shipments}
-        vehicle_by_id = {v.id: v for v in vehicles}
-        start = dt.datetime.combine(date, dt.time())
-        trips = []
-        for route in result.routes:
-            vehicle = vehicle_by_id[route.vehicle]
-            trip = cls(
-                date=date, warehouse=warehouse, vehicle=vehicle,
-                carrier=vehicle.carrier, state='draft',
-                distance=round(route.distance_km, 2),
-                duration=round(route.duration_min, 1),
-                cost=route.cost,
-                currency=warehouse_currency(warehouse),
-                load_weight=round(route.load_kg, 1),
-                load_volume=round(route.load_m3, 3))
-            loading = {sid: n for n, sid in
-                enumerate(route.loading_sequence, 1)}
-            trip.stops = [Stop(
-                    sequence=n,
-                    shipment=by_id[visit.stop],
-                    eta=start + dt.timedelta(minutes=visit.arrival_min),
-                    distance_from_previous=round(visit.distance_km, 2),
-                    loading_sequence=loading[visit.stop],
-                    weight=by_id[visit.stop].otwb_weight_kg,
-                    volume=by_id[visit.stop].otwb_volume_m3,
-                    state='pending')
-                for n, visit in enumerate(route.visits, 1)]
-            trips.append(trip)
-        cls.save(trips)
-        for item in result.unassigned:
-            unassigned.append((by_id[item.stop], item.reason))
-        return trips, unassigned
+            stops=stops, locked_trips=locked_trips)
+
+    @classmethod
+    def _time_window(cls, shipment):
+        "Start and end of service in minutes from midnight (08:00-18:00)"
+        return 8 * 60, 18 * 60
+
+    @classmethod
+    def _service_minutes(cls, shipment):
+        return 10.0
+
+    # --- execution ----------------------------------------------------
+    def remaining_stops(self):
+        return [s for s in sorted(self.stops, key=lambda s: s.sequence)
+            if s.state in {'pending', 'arrived'}]
+
+    def current_position(self):
+        "(lat, lon) of the last position report, stop or the depot"
+        if self.last_latitude is not None:
+            return self.last_latitude, self.last_longitude
+        done = [s for s in sorted(self.stops, key=lambda s: s.sequence)
+            if s.state in {'delivered', 'failed', 'arrived'}
+            and s.latitude is not None]
+        if done:
+            return done[-1].latitude, done[-1].longitude
+        return self.warehouse.otwb_latitude, self.warehouse.otwb_longitude
+
+    def recompute_eta(self, now, position=None, delay_minutes=0):
+        """Set the ETA of the remaining stops from position at now.
+
+        Travel by great-circle x circuity at the configured speed, waits
+        for the window start, then the stop's service time.  Returns the
+        stops to save."""
+        Config = Pool().get('otwb.configuration')
+        config = Config(1)
+        lat, lon = position or self.current_position()
+        t = now + dt.timedelta(minutes=delay_minutes or 0)
+        changed = []
+        for stop in self.remaining_stops():
+            if stop.state == 'arrived':
+                t = max(t, (stop.arrived_at or t) + dt.timedelta(
+                        minutes=stop.service_minutes or 0))
+                lat, lon = stop.latitude, stop.longitude
+                continue
+            if stop.latitude is None or lat is None:
+                continue
+            km = haversine_km(lat, lon, stop.latitude, stop.longitude) \
+                * config.circuity_factor
+            t = t + dt.timedelta(hours=km / config.average_speed)
+            window = dt.datetime.combine(self.date, dt.time()) \
+                + dt.timedelta(minutes=self._time_window(stop.shipment)[0])
+            start = max(t, window)
+            stop.eta = start.replace(microsecond=0)
+            changed.append(stop)
+            t = start + dt.timedelta(minutes=stop.service_minutes or 0)
+            lat, lon = stop.latitude, stop.longitude
+        return changed
 
 
 def warehouse_currency(warehouse):
@@ -325,7 +480,15 @@ class Stop(ModelSQL, ModelView):
         fields.Many2One('party.party', "Customer"), 'get_shipment_field')
     address = fields.Function(
         fields.Many2One('party.address', "Address"), 'get_shipment_field')
-    eta = fields.DateTime("ETA")
+    latitude = fields.Float("Latitude", digits=(9, 6), readonly=True)
+    longitude = fields.Float("Longitude", digits=(9, 6), readonly=True)
+    eta = fields.DateTime("ETA", readonly=True,
+        help="Recomputed on each tracking event.")
+    planned_eta = fields.DateTime("Planned ETA", readonly=True)
+    promised_at = fields.DateTime("Promised By", readonly=True,
+        help="The end of the delivery window promised to the customer.")
+    service_minutes = fields.Float("Service (min)", digits=(6, 1),
+        readonly=True)
     distance_from_previous = fields.Float(
         "Distance from Previous (km)", digits=(12, 2), readonly=True)
     loading_sequence = fields.Integer(
@@ -333,13 +496,27 @@ class Stop(ModelSQL, ModelView):
         help="Load first the stops with the lowest number.")
     weight = fields.Float("Weight (kg)", digits=(12, 2), readonly=True)
     volume = fields.Float("Volume (m³)", digits=(12, 4), readonly=True)
-    locked = fields.Boolean("Locked")
+    locked = fields.Boolean("Locked",
+        help="Re-planning keeps the stop on its trip, in its order.")
     state = fields.Selection(STOP_STATES, "State", required=True,
         readonly=True)
     arrived_at = fields.DateTime("Arrived At", readonly=True)
+    departed_at = fields.DateTime("Departed At", readonly=True)
     delivered_at = fields.DateTime("Delivered At", readonly=True)
+    attempts = fields.Integer("Failed Attempts", readonly=True)
     pod_receiver = fields.Char("Received By", readonly=True)
-    failure_reason = fields.Char("Failure Reason", readonly=True)
+    pod_latitude = fields.Float("POD Latitude", digits=(9, 6),
+        readonly=True)
+    pod_longitude = fields.Float("POD Longitude", digits=(9, 6),
+        readonly=True)
+    pod_signature = fields.Binary("Signature", readonly=True,
+        filename='pod_signature_name')
+    pod_signature_name = fields.Char("Signature Name", readonly=True)
+    pod_photo = fields.Binary("Photo", readonly=True,
+        filename='pod_photo_name')
+    pod_photo_name = fields.Char("Photo Name", readonly=True)
+    failure_reason = fields.Char("Failure Reason",
+        states={'readonly': Eval('state').in_(['delivered', 'failed'])})
 
     @classmethod
     def __setup__(cls):
@@ -349,6 +526,10 @@ class Stop(ModelSQL, ModelView):
                 'deliver': {
                     'invisible': Eval('state').in_(['delivered', 'failed']),
                     'depends': ['state']},
+                'fail': {
+                    'invisible': Eval('state').in_(['delivered', 'failed']),
+                    'readonly': ~Eval('failure_reason'),
+                    'depends': ['state', 'failure_reason']},
                 })
 
     @classmethod
@@ -358,6 +539,10 @@ class Stop(ModelSQL, ModelView):
     @classmethod
     def default_locked(cls):
         return False
+
+    @classmethod
+    def default_attempts(cls):
+        return 0
 
     def get_shipment_field(self, name):
         if not self.shipment:
@@ -370,22 +555,65 @@ class Stop(ModelSQL, ModelView):
     @ModelView.button
     def deliver(cls, stops, receiver=None):
         "Record the delivery: the shipment is done"
+        cls.record_delivery(stops, receiver=receiver)
+
+    @classmethod
+    def record_delivery(cls, stops, receiver=None, when=None,
+            latitude=None, longitude=None, signature=None,
+            signature_name=None, photo=None, photo_name=None):
+        "Deliver stops with their proof of delivery"
         pool = Pool()
         Shipment = pool.get('stock.shipment.out')
         shipments = [s.shipment for s in stops
             if s.shipment.state == 'shipped']
         if shipments:
             Shipment.do(shipments)
-        cls.write(stops, {
-                'state': 'delivered',
-                'delivered_at': dt.datetime.now(),
-                'pod_receiver': receiver,
-                })
+        values = {
+            'state': 'delivered',
+            'delivered_at': when or dt.datetime.now(),
+            'pod_receiver': receiver,
+            'pod_latitude': latitude,
+            'pod_longitude': longitude,
+            }
+        if signature is not None:
+            values['pod_signature'] = signature
+            values['pod_signature_name'] = signature_name or 'signature.png'
+        if photo is not None:
+            values['pod_photo'] = photo
+            values['pod_photo_name'] = photo_name or 'photo.jpg'
+        for stop in stops:
+            if stop.arrived_at is None:
+                values.setdefault('arrived_at', values['delivered_at'])
+        cls.write(stops, values)
         cls._on_delivered(stops)
 
     @classmethod
     def _on_delivered(cls, stops):
         "Hook for billing and the order timeline"
+
+    @classmethod
+    @ModelView.button
+    def fail(cls, stops, reason=None, when=None):
+        "Record a failed delivery attempt with its reason"
+        for stop in stops:
+            if not (reason or stop.failure_reason):
+                raise ValidationError(gettext(
+                        'otwb_tms.msg_stop_fail_no_reason',
+                        stop=stop.rec_name))
+        for stop in stops:
+            stop.state = 'failed'
+            stop.failure_reason = reason or stop.failure_reason
+            stop.attempts = (stop.attempts or 0) + 1
+            stop.departed_at = stop.departed_at or when
+        cls.save(stops)
+        cls._on_failed(stops)
+
+    @classmethod
+    def _on_failed(cls, stops):
+        "Hook for billing (failed attempts) and the order timeline"
+
+    def get_rec_name(self, name):
+        return '%s #%s' % (self.trip.rec_name, self.sequence)
 
 
 class PlanStart(ModelView):
@@ -416,13 +644,15 @@ class Plan(Wizard):
             Button("Cancel", 'end', 'tryton-cancel'),
             Button("Plan", 'plan', 'tryton-ok', default=True),
             ])
-    plan = StateTransition()
+    plan = StateAction('otwb_tms.act_planning_run')
 
-    def transition_plan(self):
-        Trip = Pool().get('otwb.tms.trip')
-        trips, _ = Trip.plan(
-            self.start.warehouse, self.start.date,
+    def do_plan(self, action):
+        "Queue a planning run and open it (progress shows there)"
+        Run = Pool().get('otwb.tms.planning.run')
+        run = Run(
+            warehouse=self.start.warehouse, date=self.start.date,
             time_limit=self.start.time_limit)
-        return 'end'
-
-
+        run.save()
+        Run.run([run])
+        action['views'].reverse()
+        return action, {'res_id': [run.id]}

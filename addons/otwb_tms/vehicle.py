@@ -1,6 +1,8 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+"""Fleet master data: vehicles and drivers."""
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 MODES = [
@@ -11,6 +13,12 @@ MODES = [
     ('air', "Air"),
     ('express', "Express"),
     ]
+# transport mode -> engine.multimodal mode
+ENGINE_MODES = {
+    'road_ftl': 'road', 'road_ltl': 'road', 'express': 'road',
+    'rail': 'rail', 'water': 'water', 'air': 'air',
+    }
+ROAD_MODES = ('road_ftl', 'road_ltl')
 
 
 class Vehicle(DeactivableMixin, ModelSQL, ModelView):
@@ -21,11 +29,25 @@ class Vehicle(DeactivableMixin, ModelSQL, ModelView):
     plate = fields.Char("Plate")
     company = fields.Many2One('company.company', "Company", required=True)
     mode = fields.Selection(MODES, "Mode", required=True)
+    vehicle_type = fields.Selection([
+            ('van', "Van"),
+            ('box_truck', "Box Truck"),
+            ('tractor_trailer', "Tractor-Trailer"),
+            ('flatbed', "Flatbed (coils)"),
+            ('tanker', "Tanker"),
+            ('wagon', "Rail Wagon"),
+            ('barge', "Barge"),
+            ], "Type", required=True)
     depot = fields.Many2One(
         'stock.location', "Home Depot", required=True,
         domain=[('type', '=', 'warehouse')])
     carrier = fields.Many2One('carrier', "Carrier",
         help="The carrier operating the vehicle, empty for own fleet.")
+    driver = fields.Many2One(
+        'otwb.tms.driver', "Default Driver",
+        domain=[('company', '=', Eval('company', -1))],
+        help="His or her maximum duty time limits the trips of the "
+        "vehicle.")
     capacity_weight = fields.Float(
         "Capacity (kg)", required=True, digits=(12, 1),
         domain=[('capacity_weight', '>', 0)])
@@ -41,6 +63,19 @@ class Vehicle(DeactivableMixin, ModelSQL, ModelView):
     max_duration = fields.Float(
         "Max Duration (h)", required=True, digits=(6, 2),
         help="The longest trip, driving and service, in hours.")
+    unavailable_from = fields.Date(
+        "Unavailable From", help="Maintenance or leave: not planned from "
+        "this date.")
+    unavailable_to = fields.Date(
+        "Unavailable To",
+        domain=['OR', ('unavailable_to', '=', None),
+            ('unavailable_to', '>=', Eval('unavailable_from', None))],
+        help="Inclusive; empty with a start date: until further notice.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('name', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def default_company(cls):
@@ -51,5 +86,56 @@ class Vehicle(DeactivableMixin, ModelSQL, ModelView):
         return 'road_ftl'
 
     @classmethod
+    def default_vehicle_type(cls):
+        return 'box_truck'
+
+    @classmethod
     def default_max_duration(cls):
+        return 10.0
+
+    def is_available(self, date):
+        if not self.unavailable_from or date < self.unavailable_from:
+            return True
+        return bool(self.unavailable_to and date > self.unavailable_to)
+
+    @property
+    def duty_limit_hours(self):
+        "Trip duration limit: the vehicle's and its driver's, the lower"
+        limit = self.max_duration
+        if self.driver and self.driver.max_duty_hours:
+            limit = min(limit, self.driver.max_duty_hours)
+        return limit
+
+
+class Driver(DeactivableMixin, ModelSQL, ModelView):
+    "Driver"
+    __name__ = 'otwb.tms.driver'
+
+    name = fields.Char("Name", required=True)
+    code = fields.Char("Code")
+    company = fields.Many2One('company.company', "Company", required=True)
+    phone = fields.Char("Phone")
+    licence = fields.Char("Licence")
+    carrier = fields.Many2One('carrier', "Carrier",
+        help="The carrier employing the driver, empty for own staff.")
+    depot = fields.Many2One(
+        'stock.location', "Home Depot", domain=[('type', '=', 'warehouse')])
+    max_duty_hours = fields.Float(
+        "Max Duty (h)", required=True, digits=(5, 2),
+        domain=[('max_duty_hours', '>', 0)],
+        help="The longest working day: driving, waiting and service.")
+    user = fields.Many2One('res.user', "User",
+        help="The user account the driver's app logs in with.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('name', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_max_duty_hours(cls):
         return 10.0
