@@ -8,6 +8,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 from .engine import allocation
+from .engine import holds as holds_engine
 
 EVENT_TYPES = [
     ('received', "Received"),
@@ -128,7 +129,14 @@ class Sale(metaclass=PoolMeta):
         Product = pool.get('product.product')
         Event = pool.get('otwb.oms.order.event')
         party, address = cls._otwb_party(order)
+        Rule = pool.get('otwb.oms.fulfilment.rule')
+        rule = Rule.find(Rule.pattern_for(order, channel))
         warehouses = channel.ordered_warehouses
+        policy = 'split'
+        if rule and rule.action == 'allocate':
+            if rule.warehouses:
+                warehouses = [w.warehouse for w in rule.warehouses]
+            policy = rule.policy or 'split'
         products = {p.id: p for p in Product.browse(
                     list({line.product_id for line in order.lines}))}
         plan = allocation.plan_fulfilment(
@@ -141,11 +149,16 @@ class Sale(metaclass=PoolMeta):
                     longitude=w.otwb_longitude)
                 for w in warehouses],
             cls._otwb_availability(warehouses, products),
-            policy='split',
+            policy=policy,
             destination=allocation.Destination(
                 latitude=order.shipping_address.latitude,
                 longitude=order.shipping_address.longitude,
                 country=order.shipping_address.country))
+        hold_list = cls._otwb_evaluate_holds(order, channel, party, plan)
+        if rule and rule.action == 'hold':
+            hold_list.insert(0, holds_engine.Hold(
+                    'rule', rule.hold_reason or rule.name,
+                    {'rule': rule.id}))
         groups = [(g.warehouse, {a.line_id: a.quantity for a in g.lines})
             for g in plan.groups]
         if plan.unallocated:
@@ -197,7 +210,64 @@ class Sale(metaclass=PoolMeta):
             description="channel %s order %s" % (
                 channel.code, order.external_id))
         Event.add(sales, 'validated', source=intake)
+        if hold_list:
+            Hold = pool.get('otwb.oms.hold')
+            for sale in sales:
+                Hold.add(sale, hold_list)
         return sales
+
+    @classmethod
+    def _otwb_evaluate_holds(cls, order, channel, party, plan):
+        "Holds of a new order (engine.holds) from the configured thresholds"
+        pool = Pool()
+        Config = pool.get('otwb.configuration')
+        Currency = pool.get('currency.currency')
+        Date = pool.get('ir.date')
+        config = Config(1)
+        company = channel.company
+        with Transaction().set_context(date=Date.today()):
+            total_company = Currency.compute(
+                channel.currency, order.untaxed_amount, company.currency)
+        open_balance = Decimal(0)
+        orders_same_email = 0
+        if party.id and party.id > 0:
+            open_sales = cls.search([
+                    ('party', '=', party.id),
+                    ('state', 'in', ['confirmed', 'processing']),
+                    ('invoice_state', '!=', 'paid'),
+                    ])
+            for sale in open_sales:
+                open_balance += Currency.compute(
+                    sale.currency, sale.untaxed_amount or 0,
+                    company.currency)
+            window = dt.datetime.now() - dt.timedelta(
+                hours=config.oms_velocity_hours or 24)
+            orders_same_email = cls.search_count([
+                    ('party', '=', party.id),
+                    ('create_date', '>=', window),
+                    ('otwb_channel', '!=', None),
+                    ])
+        summary = holds_engine.OrderSummary(
+            total=order.untaxed_amount, currency=channel.currency.code,
+            prepaid=order.payment.prepaid,
+            paid_amount=order.payment.paid_amount,
+            credit_limit=party.otwb_credit_limit,
+            open_balance=open_balance, total_company=total_company,
+            address_missing=tuple(
+                m for m in order.address_missing if m != 'coordinates'),
+            ordered_quantity=order.total_quantity,
+            unallocated_quantity=plan.unallocated_quantity,
+            orders_same_email=orders_same_email,
+            shipping_country=order.shipping_address.country,
+            shipping_postal_code=order.shipping_address.postal_code)
+        thresholds = holds_engine.HoldThresholds(
+            address_required=('street', 'city', 'postal_code', 'country'),
+            hold_on_partial_stock=bool(config.oms_hold_partial_stock),
+            default_high_value=config.oms_high_value,
+            velocity_window_hours=config.oms_velocity_hours or 24,
+            max_orders_per_email=config.oms_max_orders_per_email or 3,
+            fraud_score=config.oms_fraud_score or 2)
+        return holds_engine.evaluate_holds(summary, thresholds)
 
     @classmethod
     def otwb_confirm(cls, sales):
@@ -205,9 +275,11 @@ class Sale(metaclass=PoolMeta):
         pool = Pool()
         Shipment = pool.get('stock.shipment.out')
         Event = pool.get('otwb.oms.order.event')
+        sales = [s for s in cls.browse([s.id for s in sales])
+            if not any(h.state == 'open' for h in s.otwb_holds)]
         if not sales:
             return
-        cls.quote(sales)
+        cls.quote([s for s in sales if s.state == 'draft'])
         cls.confirm(sales)
         cls.process(sales)
         sales = cls.browse([s.id for s in sales])
