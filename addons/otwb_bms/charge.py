@@ -4,10 +4,12 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Null
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .engine import rating
@@ -76,6 +78,12 @@ class BillableEvent(ModelSQL, ModelView):
         cls._sql_indexes.add(Index(t, (t.state, Index.Equality(
                         cardinality='low'))))
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
+        cls._buttons.update({
+                'rerate': {
+                    'invisible': Eval('state') != 'rated',
+                    'depends': ['state'],
+                    },
+                })
 
     @classmethod
     def default_state(cls):
@@ -134,13 +142,11 @@ class BillableEvent(ModelSQL, ModelView):
             ref=self.id)
 
     @classmethod
-    def rate(cls, events):
-        "Rate pending events into receivable and payable charges"
+    def _rate_engine(cls, events):
+        """Rate events with the cards valid on their dates; returns
+        [(event, kind, party, engine charge), ...]."""
         pool = Pool()
         Card = pool.get('otwb.bms.rate_card')
-        Charge = pool.get('otwb.bms.charge')
-        Currency = pool.get('currency.currency')
-        events = [e for e in events if e.state == 'pending']
         cache = {}
 
         def cards(kind, date):
@@ -148,32 +154,125 @@ class BillableEvent(ModelSQL, ModelView):
                 cache[kind, date] = Card.compiled(kind, date)
             return cache[kind, date]
 
-        currencies = {c.code: c for c in Currency.search([])}
-        charges = []
+        result = []
         for event in events:
             engine_event = event.to_engine()
             for kind, party in (('receivable', event.customer),
                     ('payable', event.carrier)):
                 if not party:
                     continue
-                applicable = rating.applicable_cards(
-                    cards(kind, event.date), party.id, kind, event.date)
-                for charge in rating.rate(applicable, engine_event):
-                    charges.append(Charge(
-                            company=event.company, event=event, kind=kind,
-                            party=party, date=event.date,
-                            charge_type=charge.charge_type,
-                            code=charge.code, amount=charge.amount,
-                            currency=currencies[charge.currency],
-                            card=charge.card_id,
-                            card_version=charge.card_version,
-                            rate_line=charge.line_id,
-                            quantity=_dec(charge.quantity),
-                            unit=charge.unit,
-                            explanation=charge.explanation[:1000]))
+                try:
+                    applicable = rating.applicable_cards(
+                        cards(kind, event.date), party.id, kind, event.date)
+                    charges = rating.rate(applicable, engine_event)
+                except ValueError as exc:
+                    raise ValidationError(gettext(
+                            'otwb_bms.msg_event_rating',
+                            event=event.rec_name, kind=kind,
+                            error=str(exc))) from exc
+                for charge in charges:
+                    result.append((event, kind, party, charge))
+        return result
+
+    @classmethod
+    def rate(cls, events):
+        "Rate pending events into receivable and payable charges"
+        pool = Pool()
+        Charge = pool.get('otwb.bms.charge')
+        Currency = pool.get('currency.currency')
+        events = [e for e in events if e.state == 'pending']
+        currencies = {c.code: c for c in Currency.search([])}
+        charges = []
+        for event, kind, party, charge in cls._rate_engine(events):
+            charges.append(Charge(
+                    company=event.company, event=event, kind=kind,
+                    party=party, date=event.date,
+                    charge_type=charge.charge_type,
+                    code=charge.code, amount=charge.amount,
+                    currency=currencies[charge.currency],
+                    card=charge.card_id,
+                    card_version=charge.card_version,
+                    rate_line=charge.line_id,
+                    quantity=_dec(charge.quantity),
+                    unit=charge.unit,
+                    explanation=charge.explanation[:1000]))
         Charge.save(charges)
-        cls.write(events, {'state': 'rated'})
+        if events:
+            cls.write(events, {'state': 'rated'})
         return charges
+
+    @classmethod
+    @ModelView.button
+    def rerate(cls, events):
+        """Rate rated events again with the cards valid today on their
+        dates (e.g. after a rate card correction) and record only the
+        differences as adjustment charges: a charge type and code whose
+        amount is unchanged gets nothing, a changed one gets one charge of
+        (new - already charged), a vanished one is reversed.  Returns the
+        adjustment charges."""
+        pool = Pool()
+        Charge = pool.get('otwb.bms.charge')
+        Currency = pool.get('currency.currency')
+        events = [e for e in events if e.state == 'rated']
+        Charge.lock([c for e in events for c in e.charges])
+        currencies = {c.code: c for c in Currency.search([])}
+        new = defaultdict(list)
+        for event, kind, party, charge in cls._rate_engine(events):
+            new[event.id, kind, party.id, charge.charge_type,
+                charge.code].append(charge)
+        old = defaultdict(list)
+        for event in events:
+            for charge in event.charges:
+                old[event.id, charge.kind, charge.party.id,
+                    charge.charge_type, charge.code].append(charge)
+        by_id = {e.id: e for e in events}
+        adjustments = []
+        for key in sorted(set(new) | set(old), key=str):
+            event_id, kind, party_id, charge_type, code = key
+            event = by_id[event_id]
+            before = defaultdict(Decimal)
+            for charge in old.get(key, []):
+                before[charge.currency.code] += charge.amount
+            after = {}
+            for charge in new.get(key, []):
+                after[charge.currency] = charge
+            for code_ in sorted(set(before) | set(after)):
+                charge = after.get(code_)
+                amount = charge.amount if charge else Decimal(0)
+                diff = amount - before.get(code_, Decimal(0))
+                if not diff:
+                    continue
+                if charge:
+                    explanation = '%s; already charged %s %s: ' \
+                        'adjustment %s' % (
+                            charge.explanation, before.get(code_, 0),
+                            code_, diff)
+                    card, version, line = (charge.card_id,
+                        charge.card_version, charge.line_id)
+                    quantity, unit = _dec(charge.quantity), charge.unit
+                else:
+                    last = old[key][-1]
+                    explanation = 'no rate card line applies any more; ' \
+                        'reversal of %s %s' % (before[code_], code_)
+                    card, version, line = (last.card, last.card_version,
+                        last.rate_line)
+                    quantity, unit = None, None
+                adjustments.append(Charge(
+                        company=event.company, event=event, kind=kind,
+                        party=party_id, date=event.date,
+                        charge_type=charge_type, code=code, amount=diff,
+                        currency=currencies[code_], card=card,
+                        card_version=version, rate_line=line,
+                        quantity=quantity, unit=unit, adjustment=True,
+                        explanation=explanation[:1000]))
+        Charge.save(adjustments)
+        try:
+            Allocation = pool.get('otwb.bms.allocation')
+        except KeyError:
+            Allocation = None
+        if Allocation and adjustments:
+            Allocation.allocate(adjustments)
+        return adjustments
 
 
 class Charge(ModelSQL, ModelView):
@@ -207,8 +306,20 @@ class Charge(ModelSQL, ModelView):
     quantity = fields.Numeric("Quantity", digits=(16, 4), readonly=True)
     unit = fields.Char("Unit", readonly=True)
     explanation = fields.Text("Computation", readonly=True)
+    adjustment = fields.Boolean(
+        "Adjustment", readonly=True,
+        help="Difference created by re-rating the event after a rate card "
+        "correction.")
+    invoiced_amount = fields.Numeric(
+        "Invoiced Amount", digits=(16, 2), readonly=True,
+        help="The amount in the invoice currency (converted at the rate of "
+        "the charge date).")
+    invoiced_currency = fields.Many2One(
+        'currency.currency', "Invoiced Currency", readonly=True)
     invoice_line = fields.Many2One('account.invoice.line', "Invoice Line",
         readonly=True)
+    billing_run = fields.Many2One(
+        'otwb.bms.billing_run', "Billing Run", readonly=True)
     state = fields.Function(fields.Selection([
                 ('open', "Open"),
                 ('invoiced', "Invoiced"),
@@ -218,6 +329,34 @@ class Charge(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.invoice_line, Index.Equality()),
+                    where=t.invoice_line == Null),
+                Index(t, (t.event, Index.Equality())),
+                })
+
+    @classmethod
+    def default_adjustment(cls):
+        return False
+
+    def get_rec_name(self, name):
+        return '%s %s %s %s' % (
+            self.charge_type, self.amount, self.currency.code,
+            self.party.rec_name)
+
+    @classmethod
+    def invoice_currency(cls, charge):
+        """Currency of the invoice for the charge: the party's billing
+        currency, else (receivable) the company currency, else (payable)
+        the charge currency."""
+        party = charge.party
+        currency = getattr(party, 'bms_currency', None)
+        if not currency and charge.kind == 'receivable':
+            currency = getattr(party, 'customer_currency', None)
+            if not currency:
+                currency = charge.company.currency
+        return currency or charge.currency
 
     def get_state(self, name):
         return 'invoiced' if self.invoice_line else 'open'
@@ -229,43 +368,63 @@ class Charge(ModelSQL, ModelView):
         return [('invoice_line', '!=' if invoiced else '=', None)]
 
     @classmethod
-    def invoice(cls, charges, post=True):
+    def invoice(cls, charges, post=True, invoice_date=None):
         """Invoice the open charges: one customer invoice per receivable
-        party and currency, one supplier invoice per payable party and
-        currency; each line points to its charge.  Returns the invoices."""
+        party and invoice currency, one supplier invoice per payable party
+        and currency; each line points to its charge and its amount is the
+        charge converted at the rate of the charge date.  The charges are
+        locked first: a concurrent run fails and is retried instead of
+        invoicing them twice.  Returns the invoices."""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         Line = pool.get('account.invoice.line')
         Config = pool.get('otwb.configuration')
+        Currency = pool.get('currency.currency')
         Date = pool.get('ir.date')
+        Accrual = pool.get('otwb.bms.accrual')
         product = Config(1).bms_service_product
         if not product:
             raise ValidationError(gettext('otwb_bms.msg_no_service_product'))
-        charges = [c for c in cls.browse(charges) if not c.invoice_line]
+        charges = cls.browse(charges)
         cls.lock(charges)
+        # read again after the lock
+        charges = [c for c in cls.browse([c.id for c in charges])
+            if not c.invoice_line]
+        invoice_date = invoice_date or Date.today()
         groups = defaultdict(list)
         for charge in charges:
             groups[(charge.company, charge.kind, charge.party,
-                    charge.currency)].append(charge)
+                    cls.invoice_currency(charge))].append(charge)
         invoices = []
+        converted = {}
         for (company, kind, party, currency), group in groups.items():
             invoice = Invoice(
                 company=company, party=party, currency=currency,
                 type='out' if kind == 'receivable' else 'in',
-                invoice_date=Date.today())
+                invoice_date=invoice_date)
             invoice.on_change_type()
             invoice.on_change_party()
             lines = []
             for charge in group:
+                amount = charge.amount
+                note = ''
+                if charge.currency != currency:
+                    with Transaction().set_context(date=charge.date):
+                        amount = Currency.compute(
+                            charge.currency, charge.amount, currency)
+                    note = ' [%s %s at the rate of %s]' % (
+                        charge.amount, charge.currency.code, charge.date)
+                converted[charge.id] = (amount, currency.id)
                 line = Line(
                     invoice=invoice, company=company, currency=currency,
                     type='line', product=product, quantity=1,
                     unit=product.default_uom, party=party,
                     invoice_type=invoice.type)
                 line.on_change_product()
-                line.unit_price = charge.amount
-                line.description = '%s: %s' % (
-                    charge.charge_type, (charge.explanation or '')[:200])
+                line.unit_price = amount
+                line.description = '%s%s: %s' % (
+                    charge.charge_type, note,
+                    (charge.explanation or '')[:200])
                 line.origin = charge
                 lines.append(line)
             invoice.lines = lines
@@ -275,12 +434,19 @@ class Charge(ModelSQL, ModelView):
         to_write = []
         for invoice in invoices:
             for line in invoice.lines:
-                to_write.extend(([line.origin], {'invoice_line': line.id}))
+                amount, currency = converted[line.origin.id]
+                to_write.extend(([line.origin], {
+                            'invoice_line': line.id,
+                            'invoiced_amount': amount,
+                            'invoiced_currency': currency,
+                            }))
         if to_write:
             cls.write(*to_write)
         if post and invoices:
             Invoice.validate_invoice(invoices)
             Invoice.post(invoices)
+        if charges:
+            Accrual.reverse_charges(charges, invoice_date)
         return invoices
 
 

@@ -1,13 +1,24 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Rate cards edited by administrators, compiled for the rating engine."""
+import datetime as dt
 from decimal import Decimal
 
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, fields, sequence_ordered
-from trytond.model.exceptions import ValidationError
+from trytond.model import (
+    Index,
+    ModelSQL,
+    ModelView,
+    Unique,
+    fields,
+    sequence_ordered,
+)
+from trytond.model.exceptions import AccessError, ValidationError
+from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.rpc import RPC
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .engine import rating
 
@@ -62,6 +73,9 @@ class RateCard(ModelSQL, ModelView):
         help="The customer or carrier of the card; empty for the default.")
     currency = fields.Many2One('currency.currency', "Currency", required=True)
     version = fields.Integer("Version", required=True, readonly=True)
+    previous_version = fields.Many2One(
+        'otwb.bms.rate_card', "Previous Version", readonly=True,
+        ondelete='RESTRICT')
     valid_from = fields.Date("Valid From", required=True)
     valid_to = fields.Date(
         "Valid To", domain=['OR', ('valid_to', '=', None),
@@ -80,6 +94,12 @@ class RateCard(ModelSQL, ModelView):
         super().__setup__()
         cls._order = [('kind', 'ASC'), ('name', 'ASC'), ('version', 'DESC'),
             ('id', 'ASC')]
+        cls._buttons.update({
+                'correct': {},
+                })
+        cls.__rpc__.update({
+                'quote': RPC(readonly=True),
+                })
 
     @classmethod
     def default_company(cls):
@@ -89,7 +109,10 @@ class RateCard(ModelSQL, ModelView):
     def default_version(cls):
         return 1
 
-    def to_engine(self):
+    def get_rec_name(self, name):
+        return '%s v%s' % (self.name, self.version)
+
+    def to_engine(self, fuel_rows=None):
         divisors = {}
         if self.divisor_road:
             for mode in ('road_ftl', 'road_ltl'):
@@ -97,11 +120,14 @@ class RateCard(ModelSQL, ModelView):
         if self.divisor_express:
             for mode in ('express', 'air'):
                 divisors[mode] = Decimal(self.divisor_express)
+        if fuel_rows is None and any(line.fuel_indexed for line in self.lines):
+            fuel_rows = Pool().get('otwb.bms.fuel_index').engine_rows(
+                self.company)
         return rating.RateCard(
             id=self.id, version=self.version, currency=self.currency.code,
             kind=self.kind, valid_from=self.valid_from,
             valid_to=self.valid_to,
-            lines=tuple(line.to_engine() for line in self.lines),
+            lines=tuple(line.to_engine(fuel_rows) for line in self.lines),
             party_id=self.party.id if self.party else None,
             volumetric_divisors=divisors,
             weight_rounding=self.weight_rounding,
@@ -112,11 +138,106 @@ class RateCard(ModelSQL, ModelView):
         super().validate(cards)
         for card in cards:
             try:
-                rating.compile_card(card.to_engine())
+                # fuel rows are checked at rating time (by date)
+                rating.compile_card(card.to_engine(fuel_rows=(
+                            rating.FuelIndexRow(dt.date.min, Decimal(0)),)))
             except ValueError as exc:
                 raise ValidationError(gettext(
                         'otwb_bms.msg_invalid_rate_card',
                         card=card.rec_name, error=str(exc)))
+        cls._check_overlap(cards)
+
+    @classmethod
+    def _check_overlap(cls, cards):
+        "Two versions of one card (same name, kind, party) may not overlap"
+        for card in cards:
+            domain = [
+                ('id', '!=', card.id),
+                ('company', '=', card.company.id),
+                ('kind', '=', card.kind),
+                ('party', '=', card.party.id if card.party else None),
+                ('name', '=', card.name),
+                ['OR', ('valid_to', '=', None),
+                    ('valid_to', '>=', card.valid_from)],
+                ]
+            if card.valid_to:
+                domain.append(('valid_from', '<=', card.valid_to))
+            others = cls.search(domain, limit=1)
+            if others:
+                other, = others
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_rate_card_overlap',
+                        card=card.rec_name, other=other.rec_name,
+                        valid_from=card.valid_from,
+                        other_from=other.valid_from,
+                        other_to=other.valid_to or '∞'))
+
+    @classmethod
+    def _used(cls, cards):
+        "Cards referenced by a charge"
+        Charge = Pool().get('otwb.bms.charge')
+        ids = [c.id for c in cards]
+        used = set()
+        for i in range(0, len(ids), 500):
+            for charge in Charge.search([
+                        ('card', 'in', ids[i:i + 500]),
+                        ]):
+                used.add(charge.card.id)
+        return used
+
+    @classmethod
+    def check_modification(cls, mode, cards, values=None, external=False):
+        super().check_modification(
+            mode, cards, values=values, external=external)
+        if mode == 'delete' or (mode == 'write'
+                and set(values) - {'valid_to'}):
+            used = cls._used(cards)
+            for card in cards:
+                if card.id in used:
+                    raise AccessError(gettext(
+                            'otwb_bms.msg_rate_card_used',
+                            card=card.rec_name))
+
+    @classmethod
+    @ModelView.button_action('otwb_bms.wizard_rate_card_correct')
+    def correct(cls, cards):
+        pass
+
+    @classmethod
+    def new_version(cls, cards, valid_from):
+        """Copy each card into version + 1 valid from ``valid_from``; the
+        old version ends the day before.  Returns the new versions."""
+        new = []
+        for card in cards:
+            if valid_from <= card.valid_from:
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_rate_card_correct_date',
+                        card=card.rec_name, date=valid_from,
+                        valid_from=card.valid_from))
+            if card.valid_to and valid_from > card.valid_to:
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_rate_card_correct_ended',
+                        card=card.rec_name, date=valid_from,
+                        valid_to=card.valid_to))
+            later = cls.search([
+                    ('previous_version', '=', card.id),
+                    ], limit=1)
+            if later:
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_rate_card_correct_latest',
+                        card=card.rec_name))
+        for card in cards:
+            old_to = card.valid_to
+            cls.write([card], {
+                    'valid_to': valid_from - dt.timedelta(days=1)})
+            copy, = cls.copy([card], default={
+                    'version': card.version + 1,
+                    'valid_from': valid_from,
+                    'valid_to': old_to,
+                    'previous_version': card.id,
+                    })
+            new.append(copy)
+        return new
 
     @classmethod
     def compiled(cls, kind, date):
@@ -126,8 +247,25 @@ class RateCard(ModelSQL, ModelView):
                 ('valid_from', '<=', date),
                 ['OR', ('valid_to', '=', None), ('valid_to', '>=', date)],
                 ])
-        return [rating.compile_card(c.to_engine()) for c in cards]
+        fuel_rows = None
+        if any(line.fuel_indexed for c in cards for line in c.lines):
+            FuelIndex = Pool().get('otwb.bms.fuel_index')
+            fuel_rows = FuelIndex.engine_rows(
+                cards[0].company if cards else None)
+        return [rating.compile_card(c.to_engine(fuel_rows or ()))
+            for c in cards]
 
+    @classmethod
+    def quote(cls, requests):
+        """Rate hypothetical shipments or orders against the rate cards.
+
+        ``requests``: list of dicts (see :mod:`quote`); returns one dict
+        per request: ``{'index', 'status': 'ok' | 'rejected', 'errors',
+        'charges': [{charge_type, code, amount, currency, card,
+        card_version, line, quantity, unit, explanation}], 'totals'}``.
+        Read-only: nothing is written."""
+        from .quote import quote
+        return quote(requests)
 
 class RateLine(sequence_ordered(), ModelSQL, ModelView):
     "Rate Card Line"
@@ -148,7 +286,12 @@ class RateLine(sequence_ordered(), ModelSQL, ModelView):
     bands = fields.Char(
         "Bands", help="start:rate pairs separated by ';', e.g. "
         "'0:1.00; 100:0.80' (tiered and slab).")
-    percent = fields.Numeric("Percent", digits=(8, 4))
+    percent = fields.Numeric("Percent", digits=(8, 4),
+        states={'invisible': Eval('fuel_indexed', False)})
+    fuel_indexed = fields.Boolean(
+        "Fuel Indexed",
+        help="Take the percent from the fuel index table at the event "
+        "date instead of a fixed percent.")
     base = fields.Char(
         "Base", help="Charge types (comma separated) or declared_value.")
     min_charge = fields.Numeric("Minimum Charge", digits=(16, 2))
@@ -165,6 +308,15 @@ class RateLine(sequence_ordered(), ModelSQL, ModelView):
     service_level = fields.Char("Service Level")
     cargo_class = fields.Selection(CARGO_CLASSES, "Cargo Class")
     activity = fields.Char("Activity")
+    valid_from = fields.Date(
+        "Valid From", help="Line validity inside the card, e.g. a peak "
+        "season surcharge; empty for the card's validity.")
+    valid_to = fields.Date(
+        "Valid To", domain=['OR', ('valid_to', '=', None),
+            ('valid_from', '=', None),
+            ('valid_to', '>=', Eval('valid_from', None))])
+    volume_min = fields.Numeric("Volume From (m³)", digits=(16, 4))
+    volume_max = fields.Numeric("Volume To (m³)", digits=(16, 4))
     weight_min = fields.Numeric("Weight From (kg)", digits=(16, 3))
     weight_max = fields.Numeric("Weight To (kg)", digits=(16, 3))
     distance_min = fields.Numeric("Distance From (km)", digits=(16, 3))
@@ -201,9 +353,50 @@ class RateLine(sequence_ordered(), ModelSQL, ModelView):
                     "bands: %r is not 'start:rate'" % part.strip())
         return tuple(bands)
 
-    def to_engine(self):
+    @classmethod
+    def validate(cls, lines):
+        super().validate(lines)
+        for line in lines:
+            try:
+                line._bands()
+            except ValueError as exc:
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_invalid_rate_line',
+                        line=line.rec_name, card=line.card.rec_name,
+                        error=str(exc)))
+            if line.fuel_indexed and (
+                    line.method != 'percentage' or line.percent is not None):
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_fuel_indexed_line',
+                        line=line.rec_name, card=line.card.rec_name))
+
+    def get_rec_name(self, name):
+        return '%s %s #%s' % (
+            self.charge_type, self.description or self.method,
+            self.sequence or 0)
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        pool = Pool()
+        Card = pool.get('otwb.bms.rate_card')
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        cards = {line.card for line in lines}
+        if mode == 'create' or (mode == 'write' and values.get('card')):
+            # lines given to a card by create/write
+            for line in lines:
+                cards.add(line.card)
+        used = Card._used(list(cards))
+        for card in cards:
+            if card.id in used:
+                raise AccessError(gettext(
+                        'otwb_bms.msg_rate_card_used',
+                        card=card.rec_name))
+
+    def to_engine(self, fuel_rows=()):
         return rating.RateLine(
             id=self.id, sequence=self.sequence or 0,
+            valid_from=self.valid_from, valid_to=self.valid_to,
             charge_type=self.charge_type, code=self.code or None,
             description=self.description or '',
             pricing=rating.Pricing(
@@ -212,6 +405,7 @@ class RateLine(sequence_ordered(), ModelSQL, ModelView):
                 additional_step=self.additional_step,
                 additional_price=self.additional_price,
                 bands=self._bands(), percent=self.percent,
+                fuel_index=tuple(fuel_rows) if self.fuel_indexed else (),
                 base=tuple(b.strip() for b in (self.base or '').split(',')
                     if b.strip()),
                 min_charge=self.min_charge, max_charge=self.max_charge),
@@ -225,7 +419,76 @@ class RateLine(sequence_ordered(), ModelSQL, ModelView):
                 cargo_class=self.cargo_class or None,
                 activity=self.activity or None,
                 weight=self._range(self.weight_min, self.weight_max),
+                volume=self._range(self.volume_min, self.volume_max),
                 distance=self._range(self.distance_min, self.distance_max),
                 quantity=self._range(self.quantity_min, self.quantity_max)))
 
 
+
+
+class FuelIndex(ModelSQL, ModelView):
+    "Fuel Index"
+    __name__ = 'otwb.bms.fuel_index'
+
+    company = fields.Many2One('company.company', "Company", required=True)
+    date = fields.Date(
+        "Effective Date", required=True,
+        help="The percent applies to events on and after this date until "
+        "the next row.")
+    percent = fields.Numeric(
+        "Percent", digits=(8, 4), required=True,
+        help="Fuel surcharge in % of the base charges, e.g. 12.5.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('company_date_unique', Unique(t, t.company, t.date),
+                'otwb_bms.msg_fuel_index_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.date, Index.Range())))
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def engine_rows(cls, company=None):
+        domain = []
+        if company:
+            domain.append(('company', '=', int(company)))
+        return tuple(rating.FuelIndexRow(
+                effective_date=r.date, percent=r.percent)
+            for r in cls.search(domain, order=[('date', 'ASC')]))
+
+
+class CorrectStart(ModelView):
+    "Correct Rate Card"
+    __name__ = 'otwb.bms.rate_card.correct.start'
+
+    valid_from = fields.Date(
+        "New Version Valid From", required=True,
+        help="The current version ends the day before.")
+
+
+class Correct(Wizard):
+    "Correct Rate Card"
+    __name__ = 'otwb.bms.rate_card.correct'
+
+    start = StateView('otwb.bms.rate_card.correct.start',
+        'otwb_bms.rate_card_correct_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Create Version", 'correct', 'tryton-ok', default=True),
+            ])
+    correct = StateTransition()
+
+    def default_start(self, fields):
+        Date = Pool().get('ir.date')
+        return {'valid_from': Date.today()}
+
+    def transition_correct(self):
+        new = self.model.new_version(list(self.records), self.start.valid_from)
+        self._new = new
+        return 'end'

@@ -67,4 +67,11 @@ class Trip(metaclass=PoolMeta):
                     'km': _d(trip.distance, '0.01'),
                     'orders': Decimal(len(trip.stops)),
                     })
-        Event.capture(vlist)
+        events = Event.capture(vlist)
+        if events:
+            Charge = Pool().get('otwb.bms.charge')
+            Allocation = Pool().get('otwb.bms.allocation')
+            Allocation.allocate(Charge.search([
+                        ('event', 'in', [e.id for e in events]),
+                        ('kind', '=', 'payable'),
+                        ]))

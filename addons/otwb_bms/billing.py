@@ -1,0 +1,363 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Billing runs (invoice the open charges once) and accrual runs (post
+unbilled revenue and un-invoiced costs, reversed when invoiced)."""
+from collections import defaultdict
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model.exceptions import ValidationError
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+_DRAFT = {'readonly': Eval('state') != 'draft'}
+
+
+class BillingRun(Workflow, ModelSQL, ModelView):
+    "Billing Run"
+    __name__ = 'otwb.bms.billing_run'
+
+    company = fields.Many2One(
+        'company.company', "Company", required=True, states=_DRAFT)
+    kind = fields.Selection([
+            ('receivable', "Customer invoices"),
+            ('payable', "Supplier invoices"),
+            ('both', "Both"),
+            ], "Kind", required=True, states=_DRAFT)
+    party = fields.Many2One(
+        'party.party', "Party", states=_DRAFT,
+        help="Only this customer or carrier; empty for all.")
+    date_from = fields.Date("From", states=_DRAFT)
+    date_to = fields.Date(
+        "To", required=True, states=_DRAFT,
+        domain=['OR', ('date_to', '>=', Eval('date_from', None)),
+            ('date_from', '=', None)],
+        help="Charges dated up to this date (inclusive) are invoiced.")
+    invoice_date = fields.Date("Invoice Date", required=True, states=_DRAFT)
+    post = fields.Boolean(
+        "Post", states=_DRAFT,
+        help="Post the invoices (writes the journal entries).")
+    charges = fields.One2Many(
+        'otwb.bms.charge', 'billing_run', "Charges", readonly=True)
+    invoices = fields.Function(fields.Many2Many(
+            'account.invoice', None, None, "Invoices"), 'get_invoices')
+    charge_count = fields.Function(
+        fields.Integer("Charges Invoiced"), 'get_invoices')
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('done', "Done"),
+            ], "State", required=True, readonly=True, sort=False)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date_to', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {('draft', 'done')}
+        cls._buttons.update({
+                'process': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_kind(cls):
+        return 'both'
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_post(cls):
+        return True
+
+    @classmethod
+    def default_invoice_date(cls):
+        return Pool().get('ir.date').today()
+
+    @classmethod
+    def get_invoices(cls, runs, names):
+        result = {n: {r.id: [] if n == 'invoices' else 0 for r in runs}
+            for n in names}
+        for run in runs:
+            invoices = {c.invoice_line.invoice.id for c in run.charges
+                if c.invoice_line}
+            if 'invoices' in names:
+                result['invoices'][run.id] = sorted(invoices)
+            if 'charge_count' in names:
+                result['charge_count'][run.id] = len(run.charges)
+        return result
+
+    def _charge_domain(self):
+        domain = [
+            ('company', '=', self.company.id),
+            ('invoice_line', '=', None),
+            ('date', '<=', self.date_to),
+            ]
+        if self.date_from:
+            domain.append(('date', '>=', self.date_from))
+        if self.kind != 'both':
+            domain.append(('kind', '=', self.kind))
+        if self.party:
+            domain.append(('party', '=', self.party.id))
+        return domain
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('done')
+    def process(cls, runs):
+        """Invoice the open charges of each run.  The charges are locked
+        (SELECT … FOR UPDATE NOWAIT on PostgreSQL) before anything is
+        written, so two runs started at once over the same charges
+        serialize: the second one is retried and finds them invoiced."""
+        pool = Pool()
+        Charge = pool.get('otwb.bms.charge')
+        cls.lock(runs)
+        for run in runs:
+            charges = Charge.search(run._charge_domain(),
+                order=[('id', 'ASC')])
+            if not charges:
+                continue
+            Charge.invoice(charges, post=run.post,
+                invoice_date=run.invoice_date)
+            invoiced = [c for c in Charge.browse(charges)
+                if c.invoice_line and not c.billing_run]
+            Charge.write(invoiced, {'billing_run': run.id})
+
+
+class Accrual(Workflow, ModelSQL, ModelView):
+    "Accrual Run"
+    __name__ = 'otwb.bms.accrual'
+
+    company = fields.Many2One(
+        'company.company', "Company", required=True, states=_DRAFT)
+    date = fields.Date(
+        "Period End", required=True, states=_DRAFT,
+        help="Charges dated up to this date and not invoiced are accrued "
+        "on this date.")
+    move = fields.Many2One('account.move', "Move", readonly=True)
+    lines = fields.One2Many(
+        'otwb.bms.accrual.line', 'accrual', "Lines", readonly=True)
+    revenue = fields.Numeric("Unbilled Revenue", digits=(16, 2),
+        readonly=True)
+    cost = fields.Numeric("Un-invoiced Cost", digits=(16, 2), readonly=True)
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('posted', "Posted"),
+            ], "State", required=True, readonly=True, sort=False)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {('draft', 'posted')}
+        cls._buttons.update({
+                'post': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @staticmethod
+    def _accounts(company):
+        pool = Pool()
+        Config = pool.get('otwb.configuration')
+        Journal = pool.get('account.journal')
+        config = Config(1)
+        product = config.bms_service_product
+        if not (product and config.bms_accrued_revenue_account
+                and config.bms_accrued_cost_account):
+            raise ValidationError(gettext('otwb_bms.msg_accrual_config'))
+        journal = config.bms_accrual_journal
+        if not journal:
+            journals = Journal.search([('type', '=', 'general')],
+                order=[('id', 'ASC')], limit=1)
+            if not journals:
+                raise ValidationError(gettext('otwb_bms.msg_accrual_config'))
+            journal, = journals
+        with Transaction().set_context(company=company.id):
+            product = product.__class__(product.id)
+            revenue = product.account_revenue_used
+            expense = product.account_expense_used
+        return {
+            'journal': journal,
+            'receivable': (config.bms_accrued_revenue_account, revenue),
+            'payable': (expense, config.bms_accrued_cost_account),
+            }
+
+    @staticmethod
+    def _company_amount(charge):
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        currency = charge.company.currency
+        if charge.currency == currency:
+            return charge.amount
+        with Transaction().set_context(date=charge.date):
+            return Currency.compute(charge.currency, charge.amount, currency)
+
+    @staticmethod
+    def _move_lines(totals, accounts, reverse=False):
+        """Balanced move lines: per kind, debit the first account and
+        credit the second with the total (a negative total swaps)."""
+        Line = Pool().get('account.move.line')
+        lines = []
+        for kind in ('receivable', 'payable'):
+            amount = totals.get(kind, Decimal(0))
+            if not amount:
+                continue
+            debit_account, credit_account = accounts[kind]
+            if reverse:
+                amount = -amount
+            for account, debit in ((debit_account, True),
+                    (credit_account, False)):
+                if (amount > 0) != debit:
+                    values = {'debit': Decimal(0), 'credit': abs(amount)}
+                else:
+                    values = {'debit': abs(amount), 'credit': Decimal(0)}
+                lines.append(Line(account=account, **values))
+        return lines
+
+    @classmethod
+    def _create_move(cls, company, date, accounts, totals, origin,
+            description, reverse=False):
+        pool = Pool()
+        Move = pool.get('account.move')
+        Period = pool.get('account.period')
+        lines = cls._move_lines(totals, accounts, reverse=reverse)
+        if not lines:
+            return None
+        move = Move(
+            company=company, journal=accounts['journal'], date=date,
+            period=Period.find(company, date=date), origin=origin,
+            description=description, lines=lines)
+        move.save()
+        Move.post([move])
+        return move
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('posted')
+    def post(cls, accruals):
+        """Post one move per accrual run: Dr accrued revenue / Cr revenue
+        for the open receivable charges, Dr expense / Cr accrued costs for
+        the open payable charges (company currency at the charge date).
+        A charge stays accrued (not accrued again) until it is
+        invoiced."""
+        pool = Pool()
+        Charge = pool.get('otwb.bms.charge')
+        Line = pool.get('otwb.bms.accrual.line')
+        cls.lock(accruals)
+        for accrual in accruals:
+            accounts = cls._accounts(accrual.company)
+            accrued = {line.charge.id for line in Line.search([
+                        ('reversed', '=', False),
+                        ('accrual.company', '=', accrual.company.id),
+                        ])}
+            charges = [c for c in Charge.search([
+                        ('company', '=', accrual.company.id),
+                        ('invoice_line', '=', None),
+                        ('date', '<=', accrual.date),
+                        ], order=[('id', 'ASC')])
+                if c.id not in accrued]
+            Charge.lock(charges)
+            totals = defaultdict(Decimal)
+            lines = []
+            for charge in charges:
+                amount = cls._company_amount(charge)
+                totals[charge.kind] += amount
+                lines.append(Line(accrual=accrual, charge=charge,
+                        kind=charge.kind, amount=amount))
+            move = cls._create_move(
+                accrual.company, accrual.date, accounts, totals, accrual,
+                gettext('otwb_bms.msg_accrual_description',
+                    date=accrual.date))
+            Line.save(lines)
+            accrual.move = move
+            accrual.revenue = totals.get('receivable', Decimal(0))
+            accrual.cost = totals.get('payable', Decimal(0))
+        cls.save(accruals)
+
+    @classmethod
+    def reverse_charges(cls, charges, date):
+        """Post the reversal of the accrued amounts of charges just
+        invoiced: one new move per accrual run on ``date`` (never before
+        the accrual date); the accrual move itself is never changed."""
+        pool = Pool()
+        Line = pool.get('otwb.bms.accrual.line')
+        ids = [c.id for c in charges]
+        lines = []
+        for i in range(0, len(ids), 1000):
+            lines.extend(Line.search([
+                        ('charge', 'in', ids[i:i + 1000]),
+                        ('reversed', '=', False),
+                        ]))
+        by_accrual = defaultdict(list)
+        for line in lines:
+            by_accrual[line.accrual].append(line)
+        for accrual, group in by_accrual.items():
+            accounts = cls._accounts(accrual.company)
+            totals = defaultdict(Decimal)
+            for line in group:
+                totals[line.kind] += line.amount
+            move = cls._create_move(
+                accrual.company, max(date, accrual.date), accounts, totals,
+                accrual, gettext('otwb_bms.msg_accrual_reversal',
+                    date=accrual.date), reverse=True)
+            Line.write(group, {'reversal_move': move.id if move else None,
+                    'reversed': True})
+
+
+class AccrualLine(ModelSQL, ModelView):
+    "Accrual Line"
+    __name__ = 'otwb.bms.accrual.line'
+
+    accrual = fields.Many2One(
+        'otwb.bms.accrual', "Accrual", required=True, ondelete='CASCADE',
+        readonly=True)
+    charge = fields.Many2One(
+        'otwb.bms.charge', "Charge", required=True, readonly=True,
+        ondelete='RESTRICT')
+    kind = fields.Selection([
+            ('receivable', "Receivable"),
+            ('payable', "Payable"),
+            ], "Kind", required=True, readonly=True)
+    amount = fields.Numeric(
+        "Amount (company currency)", digits=(16, 2), required=True,
+        readonly=True)
+    reversed = fields.Boolean("Reversed", readonly=True)
+    reversal_move = fields.Many2One(
+        'account.move', "Reversal Move", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.charge, Index.Equality())))
+        cls._order = [('accrual', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def default_reversed(cls):
+        return False
+
+
+class Move(metaclass=PoolMeta):
+    __name__ = 'account.move'
+
+    @classmethod
+    def _get_origin(cls):
+        return super()._get_origin() + ['otwb.bms.accrual']
