@@ -34,6 +34,7 @@ STATES = [
     ]
 OPEN_STATES = {'pending', 'assigned', 'in_progress'}
 CLAIMED_STATES = {'assigned', 'in_progress'}
+MOVING_TYPES = {'putaway', 'replenish', 'move'}
 
 
 class Task(Workflow, ModelSQL, ModelView):
@@ -73,7 +74,11 @@ class Task(Workflow, ModelSQL, ModelView):
             ('stock.shipment.out', "Customer Shipment"),
             ('stock.shipment.in', "Supplier Shipment"),
             ('stock.shipment.internal', "Internal Shipment"),
+            ('otwb.wms.asn', "ASN"),
             ], readonly=True)
+    wave = fields.Many2One(
+        'otwb.wms.wave', "Wave", readonly=True, ondelete='SET NULL',
+        help="The batch the pick task is picked with.")
     operator = fields.Many2One('res.user', "Operator", readonly=True)
     device = fields.Char("Device", readonly=True,
         help="The automation device or terminal that claimed the task.")
@@ -94,8 +99,8 @@ class Task(Workflow, ModelSQL, ModelView):
                     where=t.state == 'pending'),
                 Index(t, (t.move, Index.Equality())),
                 })
-        cls._order = [('priority', 'ASC'), ('sequence', 'ASC'),
-            ('id', 'ASC')]
+        cls._order = [('priority', 'ASC'), ('wave', 'ASC NULLS LAST'),
+            ('sequence', 'ASC'), ('id', 'ASC')]
         cls._transitions |= {
             ('pending', 'assigned'),
             ('pending', 'cancelled'),
@@ -216,6 +221,21 @@ class Task(Workflow, ModelSQL, ModelView):
         "Hook for the documents the tasks belong to"
         pool = Pool()
         ShipmentOut = pool.get('stock.shipment.out')
+        Move = pool.get('stock.move')
+        ASN = pool.get('otwb.wms.asn')
+        Wave = pool.get('otwb.wms.wave')
+        # putaway, replenishment and moves: the task's move is the stock
+        # movement itself
+        movements = [t for t in tasks if t.type in MOVING_TYPES
+            and t.move and t.move.state in {'draft', 'assigned'}]
+        Move.cancel([t.move for t in movements if not t.done_quantity])
+        Move.do([t.move for t in movements if t.done_quantity])
+        asns = {t.shipment for t in tasks if isinstance(t.shipment, ASN)}
+        if asns:
+            ASN.check_done(list(asns))
+        waves = {t.wave for t in tasks if t.wave}
+        if waves:
+            Wave.check_done(list(waves))
         shipments = {t.shipment for t in tasks
             if t.type == 'pick' and isinstance(t.shipment, ShipmentOut)}
         if shipments:
@@ -305,8 +325,8 @@ class Task(Workflow, ModelSQL, ModelView):
             where &= table.company == company
         selected = table.select(
             table.id, where=where,
-            order_by=[table.priority.asc, table.sequence.asc.nulls_last,
-                table.id.asc],
+            order_by=[table.priority.asc, table.wave.asc.nulls_last,
+                table.sequence.asc.nulls_last, table.id.asc],
             limit=1)
         if database.has_select_for():
             For = database.get_select_for_skip_locked()
