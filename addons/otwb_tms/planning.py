@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 import time
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import ValidationError
@@ -178,7 +179,7 @@ class PlanningRun(Workflow, ModelSQL, ModelView):
                 'phase': state or 'running',
                 'logged_at': dt.datetime.now()}]
         transaction = Transaction()
-        if transaction.database.__class__.__module__.endswith('sqlite'):
+        if backend.name != 'postgresql':
             Progress.create(values)
             return
         try:

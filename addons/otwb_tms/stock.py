@@ -8,6 +8,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
 from .engine.distance import haversine_km
+from .vehicle import warehouse_position
 
 
 class ShipmentOut(metaclass=PoolMeta):
@@ -99,10 +100,12 @@ class ShipmentOut(metaclass=PoolMeta):
             end = dt.datetime.combine(promised, dt.time(23, 59))
             sla_hours = max((end - now).total_seconds() / 3600, 0.0)
         distance = None
-        if (address and warehouse and address.otwb_latitude is not None
-                and warehouse.otwb_latitude is not None):
+        w_lat, w_lon = (warehouse_position(warehouse) if warehouse
+            else (None, None))
+        if (address and address.otwb_latitude is not None
+                and w_lat is not None):
             distance = round(haversine_km(
-                    warehouse.otwb_latitude, warehouse.otwb_longitude,
+                    w_lat, w_lon,
                     address.otwb_latitude, address.otwb_longitude)
                 * Config(1).circuity_factor, 1)
         w_address = warehouse.address if warehouse else None

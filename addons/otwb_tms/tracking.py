@@ -17,6 +17,7 @@ from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 from .engine.distance import EARTH_RADIUS_KM
+from .vehicle import warehouse_position
 
 EVENT_TYPES = [
     ('departed', "Departed"),
@@ -265,7 +266,7 @@ class TrackingEvent(ModelSQL, ModelView):
                     ok = False
             if ok:
                 values['latitude'], values['longitude'] = (
-                    float(lat), float(lon))
+                    round(float(lat), 6), round(float(lon), 6))
         reason = item.get('reason')
         if reason is not None and (not isinstance(reason, str)
                 or len(reason) > 500):
@@ -421,8 +422,7 @@ class TrackingEvent(ModelSQL, ModelView):
         if visited:
             previous = (visited[-1].latitude, visited[-1].longitude)
         else:
-            previous = (trip.warehouse.otwb_latitude,
-                trip.warehouse.otwb_longitude)
+            previous = warehouse_position(trip.warehouse)
         target = (remaining[0].latitude, remaining[0].longitude)
         off = _segment_km(position[0], position[1], previous, target)
         if off <= self.DEVIATION_KM:

@@ -13,7 +13,7 @@ from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .engine import vrp
 from .engine.distance import GreatCircleProvider, haversine_km
-from .vehicle import ROAD_MODES
+from .vehicle import ROAD_MODES, warehouse_position
 
 STATES = [
     ('draft', "Draft"),
@@ -234,8 +234,8 @@ class Trip(Workflow, ModelSQL, ModelView):
         Config = pool.get('otwb.configuration')
         config = Config(1)
 
-        if warehouse.otwb_latitude is None \
-                or warehouse.otwb_longitude is None:
+        depot_lat, depot_lon = warehouse_position(warehouse)
+        if depot_lat is None:
             raise ValidationError(gettext(
                     'otwb_tms.msg_warehouse_no_position',
                     warehouse=warehouse.rec_name))
@@ -324,7 +324,8 @@ class Trip(Workflow, ModelSQL, ModelView):
             for vehicle_id, (_, kstops) in kept.items()]
         locked_trips = [t for t in locked_trips if t.stop_ids]
         problem = cls._planning_problem(
-            warehouse, vehicles, stops, locked_trips)
+            warehouse, vehicles, stops, locked_trips,
+            position=(depot_lat, depot_lon))
         provider = GreatCircleProvider(
             circuity=config.circuity_factor, speed_kmh=config.average_speed)
         try:
@@ -386,11 +387,12 @@ class Trip(Workflow, ModelSQL, ModelView):
         return trips, unassigned
 
     @classmethod
-    def _planning_problem(cls, warehouse, vehicles, stops, locked_trips=()):
+    def _planning_problem(cls, warehouse, vehicles, stops, locked_trips=(),
+            position=None):
+        lat, lon = position or warehouse_position(warehouse)
         return vrp.PlanningProblem(
             depots=[vrp.Depot(
-                    id=warehouse.id, lat=warehouse.otwb_latitude,
-                    lon=warehouse.otwb_longitude,
+                    id=warehouse.id, lat=lat, lon=lon,
                     open_min=6 * 60, close_min=22 * 60)],
             vehicles=[vrp.VehicleType(
                     id=v.id, depot=warehouse.id,
@@ -425,7 +427,7 @@ class Trip(Workflow, ModelSQL, ModelView):
             and s.latitude is not None]
         if done:
             return done[-1].latitude, done[-1].longitude
-        return self.warehouse.otwb_latitude, self.warehouse.otwb_longitude
+        return warehouse_position(self.warehouse)
 
     def recompute_eta(self, now, position=None, delay_minutes=0):
         """Set the ETA of the remaining stops from position at now.

@@ -21,6 +21,20 @@ ENGINE_MODES = {
 ROAD_MODES = ('road_ftl', 'road_ltl')
 
 
+def warehouse_position(warehouse):
+    """(lat, lon) of a warehouse: its own coordinates (otwb_wms) else its
+    address's (otwb_base); (None, None) when unknown."""
+    lat = getattr(warehouse, 'otwb_latitude', None)
+    lon = getattr(warehouse, 'otwb_longitude', None)
+    if lat is not None and lon is not None:
+        return lat, lon
+    address = warehouse.address
+    if address and address.otwb_latitude is not None \
+            and address.otwb_longitude is not None:
+        return address.otwb_latitude, address.otwb_longitude
+    return None, None
+
+
 class Vehicle(DeactivableMixin, ModelSQL, ModelView):
     "Vehicle"
     __name__ = 'otwb.tms.vehicle'

@@ -1,0 +1,221 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Trip planning from packed shipments: capacities, duty limits, locks,
+re-planning and the planning run in the task queue."""
+import datetime as dt
+import random
+import unittest
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.otwb_tms.engine import vrp
+from trytond.modules.otwb_tms.engine.distance import GreatCircleProvider
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from . import tools
+
+
+def _check(test, warehouse, trips, shipments):
+    """Rebuild the problem from the records and verify the stored trips
+    with engine.vrp.check_plan (independent of the solver)"""
+    pool = Pool()
+    Trip = pool.get('otwb.tms.trip')
+    Vehicle = pool.get('otwb.tms.vehicle')
+    config = pool.get('otwb.configuration')(1)
+    vehicles = Vehicle.search([('depot', '=', warehouse.id)])
+    stops = [vrp.Stop(
+            id=s.id, lat=s.delivery_address.otwb_latitude,
+            lon=s.delivery_address.otwb_longitude,
+            weight_kg=s.otwb_weight_kg, volume_m3=s.otwb_volume_m3,
+            service_min=10.0, tw_start_min=8 * 60, tw_end_min=18 * 60)
+        for s in shipments]
+    problem = Trip._planning_problem(warehouse, vehicles, stops)
+    start = dt.datetime.combine(trips[0].date, dt.time()) if trips else None
+    routes = []
+    for trip in trips:
+        visits = []
+        for stop in sorted(trip.stops, key=lambda s: s.sequence):
+            minutes = (stop.planned_eta - start).total_seconds() / 60
+            visits.append(vrp.Visit(
+                    stop=stop.shipment.id, arrival_min=minutes,
+                    start_min=minutes,
+                    end_min=minutes + stop.service_minutes, wait_min=0,
+                    distance_km=stop.distance_from_previous))
+        routes.append((trip, visits))
+    provider = GreatCircleProvider(
+        circuity=config.circuity_factor, speed_kmh=config.average_speed)
+    dist, dur = vrp.build_matrix(problem, provider)
+    index = {s.id: n + 1 for n, s in enumerate(problem.stops)}
+    for trip, visits in routes:
+        vehicle = trip.vehicle
+        load_kg = sum(s.weight for s in trip.stops)
+        load_m3 = sum(s.volume for s in trip.stops)
+        test.assertLessEqual(load_kg, vehicle.capacity_weight + 1e-6)
+        test.assertLessEqual(load_m3, vehicle.capacity_volume + 1e-6)
+        test.assertAlmostEqual(trip.load_weight, load_kg, places=0)
+        # duty: departure to return within the vehicle/driver limit
+        test.assertLessEqual(
+            trip.duration, vehicle.duty_limit_hours * 60 + 1e-6)
+        prev = 0
+        km = 0.0
+        for visit in visits:
+            test.assertGreaterEqual(visit.start_min, 8 * 60 - 1e-6)
+            test.assertLessEqual(visit.start_min, 18 * 60 + 1e-6)
+            km += dist[prev, index[visit.stop]]
+            prev = index[visit.stop]
+        km += dist[prev, 0]
+        test.assertAlmostEqual(trip.distance, km, delta=0.05)
+
+
+class PlanningScenarioTestCase(unittest.TestCase):
+    "Trip planning"
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module(['otwb_tms'])
+
+    def _world(self, n=12, seed=7, truck_kg=600, truck_m3=4):
+        rng = random.Random(seed)
+        wh = tools.warehouse()
+        product = tools.product('BOX', weight_kg=20, volume_m3=0.1)
+        lines = []
+        for i in range(n):
+            party = tools.customer(
+                'C%02d' % i, 31.23 + rng.uniform(-0.25, 0.25),
+                121.47 + rng.uniform(-0.25, 0.25))
+            lines.append((party, product, rng.randint(2, 8)))
+        return wh, lines
+
+    @with_transaction()
+    def test_plan_respects_capacity_duty_and_windows(self):
+        "Trips from packed shipments pass check_plan-style verification"
+        pool = Pool()
+        Trip = pool.get('otwb.tms.trip')
+        Driver = pool.get('otwb.tms.driver')
+        company = create_company()
+        with set_company(company):
+            wh, lines = self._world()
+            driver, = Driver.create([{'name': "Li Wei",
+                        'max_duty_hours': 4.0}])
+            tools.vehicle(company, wh, 'T1', 600, 4, driver=driver)
+            tools.vehicle(company, wh, 'T2', 600, 4)
+            tools.vehicle(company, wh, 'T3', 1500, 10, fixed=300)
+            shipments = tools.packed_shipments(company, lines)
+            total_kg = sum(s.otwb_weight_kg for s in shipments)
+            trips, unassigned = Trip.plan(
+                wh, dt.date.today(), time_limit=1.0)
+            self.assertEqual(unassigned, [])
+            self.assertEqual(
+                sorted(s.shipment.id for t in trips for s in t.stops),
+                sorted(s.id for s in shipments))
+            self.assertAlmostEqual(
+                sum(t.load_weight for t in trips), total_kg, places=0)
+            for trip in trips:
+                self.assertEqual(trip.state, 'draft')
+                self.assertEqual(
+                    sorted(s.loading_sequence for s in trip.stops),
+                    list(range(1, len(trip.stops) + 1)))
+                # load first what is delivered last
+                last = max(trip.stops, key=lambda s: s.sequence)
+                self.assertEqual(last.loading_sequence, 1)
+                if trip.vehicle.name == 'T1':
+                    self.assertEqual(trip.driver, driver)
+                    self.assertLessEqual(trip.duration, 4 * 60)
+            _check(self, wh, trips, shipments)
+
+    @with_transaction()
+    def test_unserved_shipment_is_listed_with_reason(self):
+        "A shipment heavier than every truck is unassigned with a reason"
+        pool = Pool()
+        Trip = pool.get('otwb.tms.trip')
+        company = create_company()
+        with set_company(company):
+            wh = tools.warehouse()
+            heavy = tools.product('COIL', weight_kg=25000, volume_m3=2)
+            light = tools.product('BOX', weight_kg=10, volume_m3=0.05)
+            a = tools.customer('A', 31.30, 121.50)
+            b = tools.customer('B', 31.10, 121.40)
+            tools.vehicle(company, wh, 'Van', 1000, 8)
+            coil, box = tools.packed_shipments(
+                company, [(a, heavy, 1), (b, light, 3)])
+            trips, unassigned = Trip.plan(
+                wh, dt.date.today(), time_limit=0.5)
+            self.assertEqual([s for s, _ in unassigned], [coil])
+            self.assertIn('capacity', unassigned[0][1].lower())
+            trip, = trips
+            self.assertEqual([s.shipment for s in trip.stops], [box])
+
+    @with_transaction()
+    def test_locked_trip_and_stop_survive_replanning(self):
+        "Re-planning keeps locked trips and locked stops, re-plans the rest"
+        pool = Pool()
+        Trip = pool.get('otwb.tms.trip')
+        Stop = pool.get('otwb.tms.trip.stop')
+        company = create_company()
+        with set_company(company):
+            wh, lines = self._world(n=10)
+            for name in ('T1', 'T2', 'T3'):
+                tools.vehicle(company, wh, name, 600, 4)
+            tools.packed_shipments(company, lines)
+            today = dt.date.today()
+            trips, _ = Trip.plan(wh, today, time_limit=0.5)
+            self.assertGreaterEqual(len(trips), 2)
+            locked_trip = trips[0]
+            Trip.write([locked_trip], {'locked': True})
+            locked_stops = [s.shipment.id for s in sorted(
+                    locked_trip.stops, key=lambda s: s.sequence)]
+            other = trips[1]
+            pinned = sorted(other.stops, key=lambda s: s.sequence)[0]
+            Stop.write([pinned], {'locked': True})
+
+            trips2, unassigned = Trip.plan(wh, today, time_limit=0.5)
+            self.assertEqual(unassigned, [])
+            by_id = {t.id: t for t in trips2}
+            self.assertIn(locked_trip.id, by_id)
+            self.assertEqual([s.shipment.id for s in sorted(
+                        by_id[locked_trip.id].stops,
+                        key=lambda s: s.sequence)], locked_stops)
+            self.assertIn(other.id, by_id)
+            self.assertIn(pinned.shipment.id,
+                [s.shipment.id for s in by_id[other.id].stops])
+            # every shipment planned exactly once, no trip left behind
+            all_trips = Trip.search([('date', '=', today)])
+            self.assertEqual(sorted(t.id for t in all_trips),
+                sorted(by_id))
+            shipment_ids = [s.shipment.id for t in all_trips
+                for s in t.stops]
+            self.assertEqual(len(shipment_ids), len(set(shipment_ids)))
+            self.assertEqual(len(shipment_ids), len(lines))
+
+    @with_transaction()
+    def test_planning_run_records_progress(self):
+        "A planning run processed by the queue records trips and progress"
+        pool = Pool()
+        Run = pool.get('otwb.tms.planning.run')
+        Queue = pool.get('ir.queue')
+        User = pool.get('res.user')
+        company = create_company()
+        # the queue runs the task as the user who queued it
+        User.write([User(Transaction().user)], {
+                'companies': [('add', [company.id])],
+                'company': company.id})
+        with set_company(company):
+            wh, lines = self._world(n=6)
+            tools.vehicle(company, wh, 'T1', 1500, 10)
+            tools.packed_shipments(company, lines)
+            run, = Run.create([{'warehouse': wh.id,
+                        'date': dt.date.today(), 'time_limit': 0.5}])
+            Run.run([run])
+            self.assertEqual(run.state, 'queued')
+            task, = Queue.search([('name', '=', 'otwb_tms_planning')])
+            task.run()
+            run = Run(run.id)
+            self.assertEqual(run.state, 'done')
+            self.assertEqual(run.progress, 100.0)
+            self.assertEqual(run.live_progress, 100.0)
+            self.assertEqual(run.trip_count, len(run.trips))
+            self.assertEqual(run.stop_count, 6)
+            self.assertEqual(run.unassigned_count, 0)
+            self.assertEqual(
+                run.total_cost, sum(t.cost for t in run.trips))

@@ -1,0 +1,144 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Small data builders for the TMS scenario tests (ORM, no proteus)."""
+import datetime as dt
+from decimal import Decimal
+
+from trytond.pool import Pool
+
+SHANGHAI = (31.2304, 121.4737)
+
+
+def ref(module, xml_id):
+    return Pool().get('ir.model.data').get_id(module, xml_id)
+
+
+def uom(name):
+    return Pool().get('product.uom')(ref('product', name))
+
+
+def location(code):
+    Location = Pool().get('stock.location')
+    loc, = Location.search([('code', '=', code)])
+    return loc
+
+
+def warehouse(position=SHANGHAI):
+    "The default warehouse WH, positioned through its address"
+    Party = Pool().get('party.party')
+    wh = location('WH')
+    party, = Party.create([{'name': "Warehouse owner", 'addresses': [
+                    ('create', [{'city': "Shanghai",
+                                'otwb_latitude': position[0],
+                                'otwb_longitude': position[1]}])]}])
+    wh.address = party.addresses[0]
+    wh.save()
+    return wh
+
+
+def customer(name, lat, lon, country=None, subdivision=None):
+    Party = Pool().get('party.party')
+    address = {'city': name, 'otwb_latitude': round(lat, 6),
+        'otwb_longitude': round(lon, 6)}
+    if country:
+        address['country'] = country.id
+    if subdivision:
+        address['subdivision'] = subdivision.id
+    party, = Party.create([{'name': name,
+                'addresses': [('create', [address])]}])
+    return party
+
+
+def product(code, weight_kg=10.0, volume_m3=0.05):
+    "A goods product weighing weight_kg and occupying volume_m3 per unit"
+    Template = Pool().get('product.template')
+    template, = Template.create([{
+                'name': code, 'type': 'goods', 'code': code,
+                'default_uom': uom('uom_unit').id,
+                'list_price': Decimal('100'),
+                'weight': weight_kg, 'weight_uom': uom('uom_kilogram').id,
+                'volume': volume_m3,
+                'volume_uom': uom('uom_cubic_meter').id,
+                'products': [('create', [{}])],
+                }])
+    return template.products[0]
+
+
+def packed_shipments(company, lines, date=None):
+    """Packed customer shipments from WH, one per (party, product,
+    quantity) of lines, in one batch"""
+    pool = Pool()
+    Move = pool.get('stock.move')
+    Shipment = pool.get('stock.shipment.out')
+    wh = location('WH')
+    date = date or dt.date.today()
+    needed = {}
+    for _, prod, qty in lines:
+        needed[prod] = needed.get(prod, 0) + qty
+    moves = Move.create([{
+                'product': p.id, 'unit': p.default_uom.id, 'quantity': q,
+                'from_location': location('SUP').id,
+                'to_location': wh.storage_location.id,
+                'company': company.id, 'unit_price': Decimal('1'),
+                'currency': company.currency.id, 'effective_date': date,
+                } for p, q in needed.items()])
+    Move.do(moves)
+    shipments = Shipment.create([{
+                'customer': party.id,
+                'delivery_address': party.addresses[0].id,
+                'warehouse': wh.id,
+                'warehouse_storage': wh.storage_location.id,
+                'warehouse_output': wh.output_location.id,
+                'company': company.id,
+                'planned_date': date,
+                'outgoing_moves': [('create', [{
+                                'product': prod.id,
+                                'unit': prod.default_uom.id,
+                                'quantity': qty,
+                                'from_location': wh.output_location.id,
+                                'to_location': location('CUS').id,
+                                'company': company.id,
+                                'unit_price': Decimal('100'),
+                                'currency': company.currency.id,
+                                }])],
+                } for party, prod, qty in lines])
+    Shipment.wait(shipments)
+    Shipment.assign_try(shipments)
+    Shipment.pick(shipments)
+    Shipment.pack(shipments)
+    return Shipment.browse([s.id for s in shipments])
+
+
+def vehicle(company, wh, name, capacity_kg, capacity_m3, fixed=100,
+        per_km='2', per_hour='30', max_hours=10.0, driver=None,
+        mode='road_ltl', carrier=None):
+    Vehicle = Pool().get('otwb.tms.vehicle')
+    v, = Vehicle.create([{
+                'name': name, 'company': company.id, 'mode': mode,
+                'depot': wh.id, 'capacity_weight': capacity_kg,
+                'capacity_volume': capacity_m3,
+                'fixed_cost': Decimal(fixed),
+                'cost_per_km': Decimal(per_km),
+                'cost_per_hour': Decimal(per_hour),
+                'max_duration': max_hours,
+                'driver': driver.id if driver else None,
+                'carrier': carrier.id if carrier else None,
+                }])
+    return v
+
+
+def carrier(name):
+    pool = Pool()
+    Party = pool.get('party.party')
+    Carrier = pool.get('carrier')
+    Template = pool.get('product.template')
+    party, = Party.create([{'name': name}])
+    template, = Template.create([{
+                'name': 'Freight ' + name, 'type': 'service',
+                'default_uom': uom('uom_unit').id,
+                'list_price': Decimal('0'),
+                'products': [('create', [{}])],
+                }])
+    c, = Carrier.create([{'party': party.id,
+                'carrier_product': template.products[0].id}])
+    return c
