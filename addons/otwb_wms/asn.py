@@ -121,11 +121,11 @@ class ASN(Workflow, ModelSQL, ModelView):
         for asn in asns:
             for line in asn.lines:
                 line.check_receipt()
-        for asn in asns:
-            for line in asn.lines:
-                line.do_receipt()
+        lines = [line for a in asns for line in a.lines]
+        for line in lines:
+            line.do_receipt()
+        Line.save(lines)
         cls.write(list(asns), {'received_at': dt.datetime.now()})
-        Line.save([line for a in asns for line in a.lines])
         cls.check_done(asns)
 
     @classmethod
@@ -387,7 +387,7 @@ class ASNLine(ModelSQL, ModelView):
                     'otwb_wms.msg_asn_over_tolerance',
                     line=self.rec_name, received=received,
                     expected=self.expected_quantity,
-                    tolerance=self.asn.over_tolerance, limit=limit))
+                    tolerance=self.asn.over_tolerance, limit=round(limit, 4)))
 
     def get_rec_name(self, name):
         return '%s / %s' % (self.asn.number, self.product.rec_name)

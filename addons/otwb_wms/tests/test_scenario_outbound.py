@@ -157,3 +157,52 @@ class OutboundScenarioTestCase(unittest.TestCase):
             self.assertEqual(by_type[small].total_weight, 3.2)
             self.assertEqual(
                 [m.product.code for m in by_type[None].moves], ['NOSIZE'])
+
+    @with_transaction()
+    def test_waves_batch_picking(self):
+        "Max 3 lines per wave: 2 waves; the first is picked as one batch"
+        pool = Pool()
+        Task = pool.get('otwb.wms.task')
+        Wave = pool.get('otwb.wms.wave')
+        Rule = pool.get('otwb.wms.wave.rule')
+        company = create_company()
+        with set_company(company):
+            Rule.create([{'name': "3 lines", 'max_lines': 3}])
+            bins = tools.create_bins(aisles=2, bays=4)
+            keys = {'A': (2, 4, 1), 'B': (1, 4, 1), 'C': (2, 1, 1),
+                'D': (1, 1, 1)}
+            products = {}
+            for code, key in keys.items():
+                products[code] = tools.create_product(code)
+                tools.stock(company, products[code], bins[key], 10)
+            party = tools.customer()
+            s1 = tools.shipment(company, party,
+                [(products['A'], 1), (products['B'], 1)])
+            s2 = tools.shipment(company, party, [(products['C'], 2)])
+            s3 = tools.shipment(company, party, [(products['D'], 3)])
+            self.assertEqual(
+                [s.id for s in Wave.ready_shipments(tools.warehouse())],
+                [s1.id, s2.id, s3.id])
+            w1, w2 = Wave.plan(tools.warehouse())
+            self.assertEqual([s.id for s in w1.shipments], [s1.id, s2.id])
+            self.assertEqual((w1.lines, w1.units), (3, 4))
+            self.assertEqual([s.id for s in w2.shipments], [s3.id])
+            Wave.release([w1])
+            w1 = Wave(w1.id)
+            self.assertEqual(w1.state, 'released')
+            tasks = sorted(w1.tasks, key=lambda t: t.sequence)
+            # one tour through A02-B01, A02-B04, A01-B04 starting at the
+            # nearer end: 3 + 1 + 3.6 + 1 + 3 + 1 + 4.6 m
+            self.assertEqual([t.from_location.code for t in tasks],
+                ['A02-B01-L1', 'A02-B04-L1', 'A01-B04-L1'])
+            self.assertAlmostEqual(w1.pick_distance, 17.2)
+            # the device gets the batch first, then the other shipment
+            done = tools.pick_all('PICKER-1')
+            self.assertEqual([t['id'] for t in done],
+                [t.id for t in tasks]
+                + [t.id for t in Task.search(
+                        [('shipment', '=', str(s3))])])
+            self.assertEqual(Wave(w1.id).state, 'done')
+            Shipment = pool.get('stock.shipment.out')
+            self.assertEqual({Shipment(s.id).state for s in [s1, s2, s3]},
+                {'picked'})
