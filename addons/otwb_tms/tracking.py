@@ -393,7 +393,11 @@ class TrackingEvent(ModelSQL, ModelView):
         domain = [('trip', '=', trip.id), ('kind', '=', kind),
             ('state', '!=', 'resolved')]
         domain.append(('stop', '=', stop.id if stop else None))
-        if Exception_.search(domain, limit=1):
+        existing = Exception_.search(domain, limit=1)
+        if existing:
+            # keep one open alert per trip, stop and kind, with the news
+            if existing[0].description != description:
+                Exception_.write(existing, {'description': description})
             return []
         return Exception_.create([{
                     'trip': trip.id, 'stop': stop.id if stop else None,

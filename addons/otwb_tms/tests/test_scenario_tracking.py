@@ -1,0 +1,259 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Dispatch and execution: tracking API, ETA, alerts, proof of delivery."""
+import base64
+import datetime as dt
+import random
+import unittest
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.otwb_tms.engine.distance import haversine_km
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+
+from . import tools
+
+SIGNATURE = base64.b64encode(b'\x89PNG fake signature').decode()
+
+
+class TrackingScenarioTestCase(unittest.TestCase):
+    "Tracking events"
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module(['otwb_tms'])
+
+    def _trip(self, company):
+        "A dispatched trip with three stops in Shanghai"
+        pool = Pool()
+        Trip = pool.get('otwb.tms.trip')
+        wh = tools.warehouse()
+        product = tools.product('BOX', weight_kg=20, volume_m3=0.1)
+        customers = [tools.customer('C%d' % i, lat, lon) for i, (lat, lon)
+            in enumerate([(31.30, 121.50), (31.35, 121.55),
+                    (31.25, 121.60)])]
+        tools.vehicle(company, wh, 'T1', 1000, 8)
+        tools.packed_shipments(company, [(c, product, 2) for c in customers])
+        trip, = Trip.plan(wh, dt.date.today(), time_limit=0.3)[0]
+        Trip.confirm([trip])
+        Trip.dispatch([trip])
+        trip = Trip(trip.id)
+        self.assertEqual(trip.state, 'dispatched')
+        self.assertTrue(all(s.shipment.state == 'shipped'
+                for s in trip.stops))
+        return trip
+
+    def _at(self, trip, hour, minute=0):
+        return dt.datetime.combine(trip.date, dt.time(hour, minute))
+
+    @with_transaction()
+    def test_execution_flow_eta_alerts_and_pod(self):
+        "Events move the trip, recompute ETAs, raise alerts, record POD"
+        pool = Pool()
+        Event = pool.get('otwb.tms.tracking.event')
+        Exception_ = pool.get('otwb.tms.exception')
+        Trip = pool.get('otwb.tms.trip')
+        Stop = pool.get('otwb.tms.trip.stop')
+        config = pool.get('otwb.configuration')(1)
+        company = create_company()
+        with set_company(company):
+            trip = self._trip(company)
+            stops = sorted(trip.stops, key=lambda s: s.sequence)
+            number = trip.number
+
+            def send(**item):
+                item.setdefault('trip', number)
+                answer, = Event.submit([item])
+                return answer
+
+            answer = send(event_id='e1', type='departed',
+                occurred_at=self._at(trip, 9).isoformat())
+            self.assertEqual(answer['status'], 'applied')
+            trip = Trip(trip.id)
+            self.assertEqual(trip.state, 'in_transit')
+            self.assertEqual(trip.departure, self._at(trip, 9))
+
+            # a position on the way: ETA of stop 1 = now + road km / speed
+            lat, lon = 31.26, 121.48
+            answer = send(event_id='e2', type='position',
+                occurred_at=self._at(trip, 9, 30).isoformat(),
+                latitude=lat, longitude=lon)
+            self.assertNotIn('deviation', answer['alerts'])
+            first = Stop(stops[0].id)
+            km = haversine_km(lat, lon, first.latitude, first.longitude) \
+                * config.circuity_factor
+            expected = self._at(trip, 9, 30) + dt.timedelta(
+                hours=km / config.average_speed)
+            self.assertLess(abs((first.eta - expected).total_seconds()), 1)
+            self.assertEqual(answer['etas'][0]['eta'],
+                first.eta.isoformat())
+
+            # arrival, then leaving 90 min later: long stop (10 + 30 min)
+            send(event_id='e3', type='arrived', stop=first.sequence,
+                occurred_at=self._at(trip, 10).isoformat())
+            self.assertEqual(Stop(first.id).state, 'arrived')
+            answer = send(event_id='e4', type='delivered',
+                stop=first.sequence, receiver="Wang Fang",
+                latitude=first.latitude, longitude=first.longitude,
+                signature=SIGNATURE,
+                occurred_at=self._at(trip, 11, 20).isoformat())
+            first = Stop(first.id)
+            self.assertEqual(first.state, 'delivered')
+            self.assertEqual(first.pod_receiver, "Wang Fang")
+            self.assertEqual(first.delivered_at, self._at(trip, 11, 20))
+            self.assertEqual(bytes(first.pod_signature),
+                b'\x89PNG fake signature')
+            self.assertEqual(first.pod_latitude, first.latitude)
+            self.assertEqual(first.shipment.state, 'done')
+            answer = send(event_id='e5', type='departed',
+                stop=first.sequence,
+                occurred_at=self._at(trip, 11, 30).isoformat())
+            self.assertEqual(answer['alerts'], ['long_stop'])
+
+            # a 10 h delay pushes the last stops past 18:00: late alerts
+            answer = send(event_id='e6', type='delay', delay_minutes=600,
+                occurred_at=self._at(trip, 11, 40).isoformat())
+            late = Exception_.search([('kind', '=', 'late'),
+                    ('stop.sequence', 'in', [2, 3])])
+            self.assertEqual(sorted(e.stop.sequence for e in late), [2, 3])
+            for alert in late:
+                self.assertIn('after the promised', alert.description)
+            late = Exception_.search([('kind', '=', 'late')])
+            for stop in Stop.browse([stops[1].id, stops[2].id]):
+                self.assertGreater(stop.eta, stop.promised_at)
+            # the same condition again does not duplicate open alerts
+            send(event_id='e7', type='delay', delay_minutes=620,
+                occurred_at=self._at(trip, 11, 45).isoformat())
+            self.assertEqual(
+                Exception_.search([('kind', '=', 'late')], count=True),
+                len(late))
+
+            # 60 km off the road to the next stop: deviation, trip in
+            # exception
+            answer = send(event_id='e8', type='position',
+                latitude=31.80, longitude=121.50,
+                occurred_at=self._at(trip, 12).isoformat())
+            self.assertIn('deviation', answer['alerts'])
+            self.assertEqual(Trip(trip.id).state, 'exception')
+
+            # failed delivery with its reason
+            answer = send(event_id='e9', type='failed', stop=2,
+                reason="Customer absent",
+                occurred_at=self._at(trip, 13).isoformat())
+            self.assertIn('failed_delivery', answer['alerts'])
+            second = Stop(stops[1].id)
+            self.assertEqual(second.state, 'failed')
+            self.assertEqual(second.failure_reason, "Customer absent")
+            self.assertEqual(second.attempts, 1)
+
+            # the dispatcher resolves everything: back in transit
+            Exception_.resolve(Exception_.search([]))
+            self.assertEqual(Trip(trip.id).state, 'in_transit')
+            send(event_id='e10', type='delivered', stop=3,
+                occurred_at=self._at(trip, 23).isoformat())
+            Trip.complete([Trip(trip.id)])
+            self.assertEqual(Trip(trip.id).state, 'done')
+            self.assertEqual(
+                Event.search([('trip', '=', trip.id)], count=True), 10)
+
+    @with_transaction()
+    def test_bad_events_are_rejected_and_write_nothing(self):
+        "Every input is validated; a rejected item changes nothing"
+        pool = Pool()
+        Event = pool.get('otwb.tms.tracking.event')
+        Stop = pool.get('otwb.tms.trip.stop')
+        company = create_company()
+        with set_company(company):
+            trip = self._trip(company)
+            now = self._at(trip, 10).isoformat()
+            answers = Event.submit([
+                    {'event_id': 'x1', 'type': 'departed', 'trip': 'NOPE',
+                        'occurred_at': now},
+                    {'event_id': 'x2', 'type': 'failed',
+                        'trip': trip.number, 'stop': 1,
+                        'occurred_at': now},
+                    {'event_id': 'x3', 'type': 'position',
+                        'trip': trip.number, 'latitude': 95,
+                        'longitude': 121, 'occurred_at': now},
+                    {'event_id': 'x4', 'type': 'teleported',
+                        'trip': trip.number, 'occurred_at': now},
+                    {'event_id': 'x5', 'type': 'arrived',
+                        'trip': trip.number, 'stop': 9,
+                        'occurred_at': now},
+                    {'event_id': 'x6', 'type': 'delivered',
+                        'trip': trip.number, 'stop': 1,
+                        'occurred_at': 'yesterday'},
+                    {'event_id': '', 'type': 'departed',
+                        'trip': trip.number, 'occurred_at': now},
+                    {'event_id': 'x8', 'type': 'delivered',
+                        'trip': trip.number, 'stop': 1,
+                        'photo': 'not base64!', 'occurred_at': now},
+                    {'event_id': 'x9', 'type': 'delay',
+                        'trip': trip.number, 'delay_minutes': 'late',
+                        'occurred_at': now},
+                    ])
+            self.assertEqual({a['status'] for a in answers}, {'rejected'})
+            expected = ['NOPE', 'reason', 'latitude', 'teleported', '9',
+                'occurred_at', 'event_id', 'photo', 'delay_minutes']
+            for answer, word in zip(answers, expected):
+                self.assertTrue(
+                    any(word in e for e in answer['errors']),
+                    (word, answer['errors']))
+            self.assertEqual(Event.search([], count=True), 0)
+            self.assertEqual({s.state for s in Stop.search([])},
+                {'pending'})
+
+    @with_transaction()
+    def test_retries_are_idempotent(self):
+        "Random retries of a batch apply each event exactly once"
+        pool = Pool()
+        Event = pool.get('otwb.tms.tracking.event')
+        Exception_ = pool.get('otwb.tms.exception')
+        Stop = pool.get('otwb.tms.trip.stop')
+        company = create_company()
+        with set_company(company):
+            trip = self._trip(company)
+            stops = sorted(trip.stops, key=lambda s: s.sequence)
+            events = [
+                {'event_id': 'r1', 'type': 'departed'},
+                {'event_id': 'r2', 'type': 'arrived', 'stop': 1},
+                {'event_id': 'r3', 'type': 'delivered', 'stop': 1,
+                    'receiver': "Front desk"},
+                {'event_id': 'r4', 'type': 'delay', 'delay_minutes': 700},
+                {'event_id': 'r5', 'type': 'failed', 'stop': 2,
+                    'reason': "Address not found"},
+                ]
+            for n, event in enumerate(events):
+                event['trip'] = trip.number
+                event['occurred_at'] = self._at(trip, 9 + n).isoformat()
+            rng = random.Random(5)
+            applied = set()
+            for _ in range(12):
+                batch = rng.sample(events, rng.randint(1, len(events)))
+                batch.sort(key=lambda e: e['event_id'])
+                for answer in Event.submit(batch):
+                    if answer['status'] == 'applied':
+                        self.assertNotIn(answer['event_id'], applied)
+                        applied.add(answer['event_id'])
+                    else:
+                        self.assertIn(answer['status'],
+                            {'duplicate', 'rejected'}, answer)
+            # every event at most once; delivered/failed once
+            self.assertEqual(Event.search([], count=True), len(applied))
+            first, second = Stop.browse([stops[0].id, stops[1].id])
+            if 'r3' in applied:
+                self.assertEqual(first.state, 'delivered')
+            if 'r5' in applied:
+                self.assertEqual(second.attempts, 1)
+            failed = Exception_.search([('kind', '=', 'failed_delivery')])
+            self.assertLessEqual(len(failed), 1)
+
+            # same id, other payload: conflict, nothing applied
+            changed = dict(events[0], occurred_at=self._at(
+                    trip, 7).isoformat())
+            answer, = Event.submit([changed])
+            if 'r1' in applied:
+                self.assertEqual(answer['status'], 'conflict')
+                self.assertEqual(Event(Event.search(
+                            [('event_id', '=', 'r1')])[0].id).occurred_at,
+                    self._at(trip, 9))
