@@ -165,17 +165,17 @@ class CarrierBill(Workflow, ModelSQL, ModelView):
 
     @staticmethod
     def _refs(charge):
-        "(tracking, trip ref) of a payable charge from its event's source"
+        """(tracking, trip ref) of a payable charge from its event's
+        source: a trip gives the trip number, a stop its shipment and trip
+        numbers, any other shipment its number"""
         source = charge.event.source
         name = getattr(source, '__name__', None)
-        if name == 'stock.shipment.out':
-            return source.number, None
         if name == 'otwb.tms.trip':
             return None, source.number
         if name == 'otwb.tms.trip.stop':
             return (source.shipment.number if source.shipment else None,
                 source.trip.number)
-        return None, None
+        return getattr(source, 'number', None), None
 
     def _expected_charges(self):
         Charge = Pool().get('otwb.bms.charge')
