@@ -8,6 +8,7 @@ from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.report import Report
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
@@ -658,3 +659,15 @@ class Plan(Wizard):
         Run.run([run])
         action['views'].reverse()
         return action, {'res_id': [run.id]}
+
+
+class TripManifest(Report):
+    "Trip Manifest"
+    __name__ = 'otwb.tms.trip.manifest'
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        context = super().get_context(records, header, data)
+        context['stops'] = lambda trip: sorted(
+            trip.stops, key=lambda s: (s.sequence, s.id))
+        return context

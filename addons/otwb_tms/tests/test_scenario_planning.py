@@ -7,8 +7,6 @@ import random
 import unittest
 
 from trytond.modules.company.tests import create_company, set_company
-from trytond.modules.otwb_tms.engine import vrp
-from trytond.modules.otwb_tms.engine.distance import GreatCircleProvider
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
@@ -17,55 +15,16 @@ from . import tools
 
 
 def _check(test, warehouse, trips, shipments):
-    """Rebuild the problem from the records and verify the stored trips
-    with engine.vrp.check_plan (independent of the solver)"""
-    pool = Pool()
-    Trip = pool.get('otwb.tms.trip')
-    Vehicle = pool.get('otwb.tms.vehicle')
-    config = pool.get('otwb.configuration')(1)
-    vehicles = Vehicle.search([('depot', '=', warehouse.id)])
-    stops = [vrp.Stop(
-            id=s.id, lat=s.delivery_address.otwb_latitude,
-            lon=s.delivery_address.otwb_longitude,
-            weight_kg=s.otwb_weight_kg, volume_m3=s.otwb_volume_m3,
-            service_min=10.0, tw_start_min=8 * 60, tw_end_min=18 * 60)
-        for s in shipments]
-    problem = Trip._planning_problem(warehouse, vehicles, stops)
-    start = dt.datetime.combine(trips[0].date, dt.time()) if trips else None
-    routes = []
+    "The stored trips pass engine.vrp.check_plan and the duty limits"
+    test.assertEqual(
+        tools.check_stored_trips(warehouse, trips, shipments), [])
     for trip in trips:
-        visits = []
-        for stop in sorted(trip.stops, key=lambda s: s.sequence):
-            minutes = (stop.planned_eta - start).total_seconds() / 60
-            visits.append(vrp.Visit(
-                    stop=stop.shipment.id, arrival_min=minutes,
-                    start_min=minutes,
-                    end_min=minutes + stop.service_minutes, wait_min=0,
-                    distance_km=stop.distance_from_previous))
-        routes.append((trip, visits))
-    provider = GreatCircleProvider(
-        circuity=config.circuity_factor, speed_kmh=config.average_speed)
-    dist, dur = vrp.build_matrix(problem, provider)
-    index = {s.id: n + 1 for n, s in enumerate(problem.stops)}
-    for trip, visits in routes:
-        vehicle = trip.vehicle
-        load_kg = sum(s.weight for s in trip.stops)
-        load_m3 = sum(s.volume for s in trip.stops)
-        test.assertLessEqual(load_kg, vehicle.capacity_weight + 1e-6)
-        test.assertLessEqual(load_m3, vehicle.capacity_volume + 1e-6)
-        test.assertAlmostEqual(trip.load_weight, load_kg, places=0)
-        # duty: departure to return within the vehicle/driver limit
         test.assertLessEqual(
-            trip.duration, vehicle.duty_limit_hours * 60 + 1e-6)
-        prev = 0
-        km = 0.0
-        for visit in visits:
-            test.assertGreaterEqual(visit.start_min, 8 * 60 - 1e-6)
-            test.assertLessEqual(visit.start_min, 18 * 60 + 1e-6)
-            km += dist[prev, index[visit.stop]]
-            prev = index[visit.stop]
-        km += dist[prev, 0]
-        test.assertAlmostEqual(trip.distance, km, delta=0.05)
+            trip.duration, trip.vehicle.duty_limit_hours * 60 + 1e-6)
+        test.assertLessEqual(
+            trip.load_weight, trip.vehicle.capacity_weight + 1e-6)
+        test.assertLessEqual(
+            trip.load_volume, trip.vehicle.capacity_volume + 1e-6)
 
 
 class PlanningScenarioTestCase(unittest.TestCase):
