@@ -96,8 +96,11 @@ class BillableEvent(ModelSQL, ModelView):
     @classmethod
     def get_sources(cls):
         Model = Pool().get('ir.model')
+        # stock.location: daily storage snapshot of a bin (activity
+        # 'storage:YYYY-MM-DD', one event per bin and day)
         models = ['stock.shipment.out', 'otwb.tms.trip', 'otwb.tms.trip.stop',
-            'sale.sale', 'stock.shipment.in', 'otwb.wms.task']
+            'sale.sale', 'stock.shipment.in', 'otwb.wms.task',
+            'stock.location']
         return [(None, '')] + [(m, Model.get_name(m)) for m in models]
 
     @classmethod
