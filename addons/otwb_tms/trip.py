@@ -266,6 +266,8 @@ class Trip(Workflow, ModelSQL, ModelView):
                         vehicle=trip.vehicle.rec_name))
             else:
                 kept[trip.vehicle.id] = (trip, stops)
+        freed = [s.shipment for s in stops_to_delete] + [
+            s.shipment for t in to_delete for s in t.stops]
         if stops_to_delete:
             Stop.delete(stops_to_delete)
         if to_delete:
@@ -276,12 +278,18 @@ class Trip(Workflow, ModelSQL, ModelView):
         if shipments is None:
             planned = {s.shipment.id for s in Stop.search([
                         ('trip.state', 'not in', ['cancelled']),
-                        ('shipment', '!=', None),
+                        ('shipment.state', '=', 'packed'),
+                        ('shipment.warehouse', '=', warehouse.id),
                         ])}
             shipments = [s for s in Shipment.search([
                         ('warehouse', '=', warehouse.id),
                         ('state', '=', 'packed'),
                         ]) if s.id not in planned]
+        else:
+            # the shipments of the re-planned trips are planned again
+            given = {s.id for s in shipments}
+            shipments = list(shipments) + [
+                s for s in freed if s.id not in given]
         shipments = [s for s in shipments if s.id not in kept_shipments]
         vehicles = [v for v in Vehicle.search([
                     ('depot', '=', warehouse.id),
