@@ -100,6 +100,7 @@ def run(payloads=None, device='AGV-01', planning_seconds=2.0):
         result.tasks_done += 1
     shipments = Shipment.browse([s.id for s in result.shipments])
     Shipment.otwb_pack([s for s in shipments if s.state == 'picked'])
+    run_queue()
 
     # T: plan, dispatch, deliver, complete
     today = Date.today()
@@ -114,6 +115,7 @@ def run(payloads=None, device='AGV-01', planning_seconds=2.0):
     for trip in result.trips:
         Stop.deliver(list(trip.stops), receiver="Front desk")
     Trip.complete(result.trips)
+    run_queue()
 
     # B: invoice every open charge; posting writes the journal entries
     charges = Charge.search([('invoice_line', '=', None)])
