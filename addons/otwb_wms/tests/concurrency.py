@@ -1,0 +1,155 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Concurrent device claims on PostgreSQL (driver run in its own process).
+
+Run with ``DB_NAME`` set to a database name of its own: the driver
+activates otwb_wms in it (from the test cache), commits a warehouse with
+``tasks`` move tasks (1 unit each from bin A to bin B), forks ``workers``
+processes that each claim and complete tasks in their own transactions
+until the queue is empty, checks that every task was done exactly once and
+the stock moved, prints a JSON report and drops the database.
+
+    python -m trytond.modules.otwb_wms.tests.concurrency WORKERS TASKS
+"""
+import functools
+import json
+import multiprocessing
+import os
+import sys
+import time
+
+
+def _setup(db_name, n_tasks):
+    from trytond.modules.company.tests import create_company, set_company
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    from . import tools
+    with Transaction().start(db_name, 0) as transaction:
+        pool = Pool()
+        Task = pool.get('otwb.wms.task')
+        Move = pool.get('stock.move')
+        company = create_company()
+        with set_company(company):
+            bins = tools.create_bins(aisles=1, bays=2)
+            product = tools.create_product('CONC')
+            source, target = bins[(1, 1, 1)], bins[(1, 2, 1)]
+            tools.stock(company, product, source, n_tasks)
+            moves = Move.create([{
+                        'product': product.id,
+                        'unit': product.default_uom.id, 'quantity': 1,
+                        'from_location': source.id,
+                        'to_location': target.id,
+                        'company': company.id,
+                        } for _ in range(n_tasks)])
+            Task.create([{
+                        'type': 'move', 'company': company.id,
+                        'warehouse': tools.warehouse().id,
+                        'product': product.id, 'quantity': 1,
+                        'from_location': source.id,
+                        'to_location': target.id, 'move': m.id,
+                        } for m in moves])
+        transaction.commit()
+        return company.id, product.id, source.id, target.id
+
+
+def _worker(db_name, company_id, device, out):
+    from trytond import backend
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction, TransactionError
+    done, retries, errors = [], 0, []
+    try:
+        Pool.start()
+        pool = Pool(db_name)
+        pool.init()
+        Task = pool.get('otwb.wms.task')
+        context = {'company': company_id}
+
+        def attempt(func):
+            "Run func in its own transaction, retried like the dispatcher"
+            nonlocal retries
+            extras = {}
+            for _ in range(200):
+                try:
+                    with Transaction().start(db_name, 0, context=context,
+                            **extras) as transaction:
+                        result = func()
+                        transaction.commit()
+                        return result
+                except TransactionError as e:
+                    retries += 1
+                    e.fix(extras)
+                except backend.DatabaseOperationalError:
+                    retries += 1
+                    time.sleep(0.005)
+            raise RuntimeError('too many retries')
+
+        while True:
+            task = attempt(lambda: Task.claim_next(device, ['move']))
+            if not task:
+                break
+            attempt(functools.partial(Task.complete, device, task['id']))
+            done.append(task['id'])
+    except Exception as e:  # report, never hang the parent
+        errors.append(repr(e)[:300])
+    finally:
+        out.put((device, done, retries, errors))
+
+
+def run(workers, n_tasks):
+    from trytond.pool import Pool
+    from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
+    from trytond.transaction import Transaction
+    activate_module(['otwb_wms'])
+    Pool.start()
+    Pool(DB_NAME).init()
+    try:
+        company_id, product_id, source_id, target_id = _setup(
+            DB_NAME, n_tasks)
+        ctx = multiprocessing.get_context('fork')
+        out = ctx.Queue()
+        start = time.monotonic()
+        procs = [ctx.Process(target=_worker,
+                args=(DB_NAME, company_id, 'DEV-%02d' % i, out))
+            for i in range(workers)]
+        for proc in procs:
+            proc.start()
+        results = [out.get(timeout=240) for _ in procs]
+        for proc in procs:
+            proc.join(60)
+        elapsed = time.monotonic() - start
+        claimed = [i for _, ids, _, _ in results for i in ids]
+        with Transaction().start(
+                DB_NAME, 0, context={'company': company_id}):
+            pool = Pool()
+            Task = pool.get('otwb.wms.task')
+            Product = pool.get('product.product')
+            states = {}
+            for task in Task.search([]):
+                states[task.state] = states.get(task.state, 0) + 1
+            with Transaction().set_context(
+                    locations=[source_id, target_id], with_childs=False):
+                quantities = Product.products_by_location(
+                    [source_id, target_id], with_childs=False,
+                    grouping_filter=([product_id],))
+        return {
+            'workers': workers, 'tasks': n_tasks,
+            'claimed': len(claimed), 'distinct': len(set(claimed)),
+            'per_worker': {d: len(ids) for d, ids, _, _ in results},
+            'retries': sum(r for _, _, r, _ in results),
+            'errors': [e for _, _, _, errs in results for e in errs],
+            'states': states,
+            'source_quantity': quantities.get((source_id, product_id), 0),
+            'target_quantity': quantities.get((target_id, product_id), 0),
+            'seconds': round(elapsed, 2),
+            'per_second': round(len(claimed) / elapsed, 1),
+            }
+    finally:
+        drop_db()
+
+
+if __name__ == '__main__':
+    workers, n_tasks = int(sys.argv[1]), int(sys.argv[2])
+    assert os.environ.get('DB_NAME'), 'DB_NAME must be set'
+    report = run(workers, n_tasks)
+    print('REPORT ' + json.dumps(report, sort_keys=True))
