@@ -1,0 +1,159 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Concurrency on PostgreSQL with several processes.
+
+Four processes submit the same 1,000 channel orders in batches of 100, in
+different orders, retrying a batch when the database refuses it (a unique
+violation on the idempotency key when two processes insert the same order
+at the same moment).  Exactly 1,000 orders must exist afterwards, each
+accepted exactly once.
+"""
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from otwb_tools import demo, flow
+
+URI = os.environ.get('TRYTOND_DATABASE_URI', '')
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ORDERS = 1000
+BATCH = 100
+PROCESSES = 4
+
+
+def orders():
+    result = []
+    for n in range(ORDERS):
+        payload = flow.demo_payload('CONC-%04d' % n, 'API')
+        payload['lines'] = [
+            {'sku': 'SKU-%04d' % (1 + n % 12), 'quantity': 1 + n % 3,
+                'unit_price': '10.00'}]
+        payload['payment'] = {'method': 'invoice', 'paid_amount': '0'}
+        result.append(payload)
+    return result
+
+
+def submit_all(config, database, seed, queue):
+    "One client process: submit every batch, retrying refused ones"
+    from trytond.config import config as tconfig
+    tconfig.update_etc(config)
+    from trytond import backend
+    from trytond.model.modelsql import SQLConstraintError
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    Pool(database).init()
+    with Transaction().start(database, 0) as transaction:
+        User = Pool().get('res.user')
+        admin, = User.search([('login', '=', 'admin')])
+        admin_id, company_id = admin.id, admin.company.id
+    payloads = orders()
+    batches = [payloads[i:i + BATCH] for i in range(0, ORDERS, BATCH)]
+    random.Random(seed).shuffle(batches)
+    statuses, retries = {}, 0
+    for batch in batches:
+        for _attempt in range(20):
+            try:
+                with Transaction().start(database, admin_id,
+                        context={'company': company_id}) as transaction:
+                    Intake = Pool().get('otwb.oms.intake')
+                    results = Intake.submit(batch)
+                    # processing is queued (ir.queue) for the workers
+                    transaction.tasks.clear()
+                    transaction.commit()
+                break
+            except (backend.DatabaseIntegrityError,
+                    backend.DatabaseOperationalError, SQLConstraintError):
+                # another process inserted the same order first: the
+                # client retries and now gets 'duplicate'
+                retries += 1
+        else:
+            raise RuntimeError("batch refused 20 times")
+        for payload, result in zip(batch, results):
+            statuses.setdefault(result['status'], []).append(
+                payload['external_id'])
+    queue.put({'statuses': statuses, 'retries': retries})
+
+
+@unittest.skipUnless(URI.startswith('postgresql'),
+    "runs in the PostgreSQL pass: SQLite serialises all writers")
+class IntakeConcurrencyTestCase(unittest.TestCase):
+    "Several processes submit the same orders at the same time"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.database = 'otwb_conc_%d' % os.getpid()
+        cls.config = os.path.join(cls.tmp.name, 'trytond.conf')
+        with open(cls.config, 'w') as fp:
+            fp.write('[database]\nuri = %s\n' % URI)
+        env = {k: v for k, v in os.environ.items()
+            if not k.startswith(('TRYTOND_', 'DB_'))}
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            demo.create_database(cls.config, cls.database, 'en')
+            subprocess.run([sys.executable, '-c',
+                    'import sys; from otwb_tools import demo; '
+                    'demo.load_and_run(sys.argv[1], sys.argv[2], 1)',
+                    cls.config, cls.database],
+                env=os.environ.copy(), check=True, cwd=ROOT,
+                stdout=subprocess.DEVNULL)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    @classmethod
+    def tearDownClass(cls):
+        import psycopg
+        with psycopg.connect(URI.rstrip('/') + '/postgres',
+                autocommit=True) as conn:
+            conn.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                % cls.database)
+        cls.tmp.cleanup()
+
+    def test_same_orders_from_four_processes(self):
+        import psycopg
+        context = multiprocessing.get_context('spawn')
+        queue = context.Queue()
+        env_keys = [k for k in os.environ if k.startswith(('TRYTOND_',
+                    'DB_'))]
+        saved = {k: os.environ.pop(k) for k in env_keys}
+        try:
+            processes = [context.Process(target=submit_all,
+                    args=(self.config, self.database, seed, queue))
+                for seed in range(PROCESSES)]
+            for process in processes:
+                process.start()
+            reports = [queue.get(timeout=600) for _ in processes]
+            for process in processes:
+                process.join(60)
+                self.assertEqual(process.exitcode, 0)
+        finally:
+            os.environ.update(saved)
+
+        accepted = [i for r in reports
+            for i in r['statuses'].get('accepted', [])]
+        duplicates = [i for r in reports
+            for i in r['statuses'].get('duplicate', [])]
+        self.assertEqual(len(accepted), ORDERS)
+        self.assertEqual(len(set(accepted)), ORDERS)
+        self.assertEqual(len(duplicates), ORDERS * (PROCESSES - 1))
+        self.assertFalse([s for r in reports for s in r['statuses']
+                if s not in {'accepted', 'duplicate'}])
+        with psycopg.connect(URI.rstrip('/') + '/' + self.database) as conn:
+            count, distinct = conn.execute(
+                "SELECT count(*), count(DISTINCT idempotency_key) "
+                "FROM otwb_oms_intake WHERE external_id LIKE 'CONC-%%' "
+                "AND idempotency_key IS NOT NULL").fetchone()
+            queued = conn.execute(
+                "SELECT count(*) FROM ir_queue WHERE data::text LIKE "
+                "'%%otwb.oms.intake%%'").fetchone()[0]
+        self.assertEqual((count, distinct), (ORDERS, ORDERS))
+        # every accepted batch queued its processing once
+        self.assertGreaterEqual(queued, ORDERS // BATCH)
