@@ -58,8 +58,8 @@ def product(code, weight_kg=10.0, volume_m3=0.05):
                 'default_uom': uom('uom_unit').id,
                 'list_price': Decimal('100'),
                 'weight': weight_kg, 'weight_uom': uom('uom_kilogram').id,
-                'volume': volume_m3,
-                'volume_uom': uom('uom_cubic_meter').id,
+                'volume': round(volume_m3 * 1000, 2),
+                'volume_uom': uom('uom_liter').id,
                 'products': [('create', [{}])],
                 }])
     return template.products[0]
