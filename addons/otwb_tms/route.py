@@ -146,6 +146,10 @@ class Route(Workflow, ModelSQL, ModelView):
     @ModelView.button
     def compute(cls, routes):
         "Find the best route and the road-only alternative"
+        cls.compute_routes(routes)
+
+    @classmethod
+    def compute_routes(cls, routes):
         by_company = {}
         for route in routes:
             by_company.setdefault(route.company.id, []).append(route)
@@ -294,7 +298,7 @@ class Route(Workflow, ModelSQL, ModelView):
             answers.append(answer)
         if to_create:
             routes = cls.create([v for _, v in to_create])
-            cls.compute(routes)
+            cls.compute_routes(routes)
             for (answer, _), route in zip(to_create, routes):
                 answer.update(route.to_rpc())
         return answers

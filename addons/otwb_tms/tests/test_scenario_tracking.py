@@ -5,6 +5,7 @@ import base64
 import datetime as dt
 import random
 import unittest
+from decimal import Decimal
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.otwb_tms.engine.distance import haversine_km
@@ -299,3 +300,60 @@ class ManifestScenarioTestCase(unittest.TestCase):
                     trip.stops, key=lambda s: s.sequence)]
             self.assertLess(xml.index(order[0]), xml.index(order[1]))
             self.assertIn('80.0 kg', xml)
+
+
+class TrackingAccessScenarioTestCase(unittest.TestCase):
+    "Tracking and route queries as an integration user"
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module(['otwb_tms'])
+
+    @with_transaction()
+    def test_integration_user_submits_events_and_queries_routes(self):
+        "The integration role reaches both RPC methods with access checks"
+        pool = Pool()
+        User = pool.get('res.user')
+        Event = pool.get('otwb.tms.tracking.event')
+        Route = pool.get('otwb.tms.route')
+        Node = pool.get('otwb.tms.node')
+        Lane = pool.get('otwb.tms.lane')
+        Trip = pool.get('otwb.tms.trip')
+        ModelData = pool.get('ir.model.data')
+        self.assertIn('submit', Event.__rpc__)
+        self.assertIn('query', Route.__rpc__)
+        company = create_company()
+        with set_company(company), Transaction().set_context(
+                _skip_warnings=True):
+            trip = TrackingScenarioTestCase._trip(self, company)
+            a, b = Node.create([
+                    {'code': 'A', 'name': "A", 'latitude': 31,
+                        'longitude': 121},
+                    {'code': 'B', 'name': "B", 'latitude': 30,
+                        'longitude': 114}])
+            Lane.create([{'from_node': a.id, 'to_node': b.id,
+                        'mode': 'road_ftl', 'distance': 800,
+                        'transit_hours': 14,
+                        'cost_per_tkm': Decimal('0.3')}])
+            group = ModelData.get_id('otwb_base', 'group_integration')
+            user, = User.create([{'login': 'carrier-api',
+                        'name': "Carrier API", 'groups': [('add', [group])],
+                        'companies': [('add', [company.id])],
+                        'company': company.id}])
+            with Transaction().set_user(user.id), \
+                    Transaction().set_context(
+                        _check_access=True, company=company.id):
+                answer, = Event.submit([{
+                            'event_id': 'api-1', 'type': 'delivered',
+                            'trip': trip.number, 'stop': 1,
+                            'receiver': "Gate", 'occurred_at':
+                            TrackingScenarioTestCase._at(
+                                self, trip, 10).isoformat()}])
+                self.assertEqual(answer['status'], 'applied', answer)
+                quote, = Route.query([{'origin': 'A', 'destination': 'B',
+                            'tonnes': 10}])
+                self.assertEqual(quote['status'], 'quoted', quote)
+                self.assertEqual(quote['cost'], '2400.00')
+            self.assertEqual(Trip(trip.id).state, 'in_transit')
+            event, = Event.search([('event_id', '=', 'api-1')])
+            self.assertEqual(event.user, user)
