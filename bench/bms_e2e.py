@@ -44,6 +44,11 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def progress(text, t0):
+    print('%7.1f s  %s' % (time.perf_counter() - t0, text),
+        file=sys.stderr, flush=True)
+
+
 def in_transaction(func, context=None, commit=True):
     from trytond.transaction import Transaction, TransactionError
     extras = {}
@@ -55,6 +60,10 @@ def in_transaction(func, context=None, commit=True):
             except TransactionError as exc:
                 transaction.rollback()
                 exc.fix(extras)
+                if os.environ.get('BMS_DEBUG'):
+                    print('restart', getattr(exc, '_table', None),
+                        len(getattr(exc, '_ids', ()) or ()),
+                        file=sys.stderr)
                 continue
             if commit:
                 transaction.commit()
@@ -143,6 +152,7 @@ def run(args):
     for i in range(0, len(vlist), args.batch):
         captured += in_transaction(capture(vlist[i:i + args.batch]),
             context)
+        progress('captured %d events' % captured, t0)
     stages['1. capture + rate events'] = time.perf_counter() - t0
     del vlist
 
@@ -181,6 +191,7 @@ def run(args):
     results = []
     for customer in customers:
         results.extend(in_transaction(invoice(customer), context))
+        progress('invoiced %d customers' % len(results), t0)
     stages['3. invoice + post (per customer)'] = time.perf_counter() - t0
     invoiced = sum(r[0] for r in results)
 

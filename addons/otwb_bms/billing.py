@@ -36,6 +36,10 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             ('date_from', '=', None)],
         help="Charges dated up to this date (inclusive) are invoiced.")
     invoice_date = fields.Date("Invoice Date", required=True, states=_DRAFT)
+    grouping = fields.Selection([
+            ('charge', "One line per charge"),
+            ('charge_type', "One line per charge type"),
+            ], "Invoice Lines", required=True, states=_DRAFT)
     post = fields.Boolean(
         "Post", states=_DRAFT,
         help="Post the invoices (writes the journal entries).")
@@ -73,6 +77,10 @@ class BillingRun(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_state(cls):
         return 'draft'
+
+    @classmethod
+    def default_grouping(cls):
+        return Pool().get('otwb.configuration')(1).bms_invoice_grouping
 
     @classmethod
     def default_post(cls):
@@ -126,7 +134,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             if not charges:
                 continue
             Charge.invoice(charges, post=run.post,
-                invoice_date=run.invoice_date)
+                invoice_date=run.invoice_date, grouping=run.grouping)
             invoiced = [c for c in Charge.browse(charges)
                 if c.invoice_line and not c.billing_run]
             Charge.write(invoiced, {'billing_run': run.id})

@@ -371,11 +371,14 @@ class Charge(ModelSQL, ModelView):
         return [('invoice_line', '!=' if invoiced else '=', None)]
 
     @classmethod
-    def invoice(cls, charges, post=True, invoice_date=None):
+    def invoice(cls, charges, post=True, invoice_date=None, grouping=None):
         """Invoice the open charges: one customer invoice per receivable
         party and invoice currency, one supplier invoice per payable party
-        and currency; each line points to its charge and its amount is the
-        charge converted at the rate of the charge date.  The charges are
+        and currency.  The amounts are the charges converted at the rate
+        of their dates.  ``grouping`` (default: the configuration):
+        ``charge`` gives one invoice line per charge (its origin);
+        ``charge_type`` one line per charge type and code summing its
+        charges (every charge points to its line).  The charges are
         locked first: a concurrent run fails and is retried instead of
         invoicing them twice.  Returns the invoices."""
         pool = Pool()
@@ -385,7 +388,9 @@ class Charge(ModelSQL, ModelView):
         Currency = pool.get('currency.currency')
         Date = pool.get('ir.date')
         Accrual = pool.get('otwb.bms.accrual')
-        product = Config(1).bms_service_product
+        config = Config(1)
+        product = config.bms_service_product
+        grouping = grouping or config.bms_invoice_grouping or 'charge'
         if not product:
             raise ValidationError(gettext('otwb_bms.msg_no_service_product'))
         charges = cls.browse(charges)
@@ -400,6 +405,7 @@ class Charge(ModelSQL, ModelView):
                     cls.invoice_currency(charge))].append(charge)
         invoices = []
         converted = {}
+        line_charges = []
         for (company, kind, party, currency), group in groups.items():
             invoice = Invoice(
                 company=company, party=party, currency=currency,
@@ -407,7 +413,18 @@ class Charge(ModelSQL, ModelView):
                 invoice_date=invoice_date)
             invoice.on_change_type()
             invoice.on_change_party()
-            lines = []
+            template = Line(
+                invoice=invoice, company=company, currency=currency,
+                type='line', product=product, quantity=1,
+                unit=product.default_uom, party=party,
+                invoice_type=invoice.type)
+            template.on_change_product()
+            # the product's account, taxes and unit computed once
+            defaults = {name: value
+                for name, value in template._values._items()
+                if name != 'invoice'}
+            lines, members = [], []
+            by_type = defaultdict(list)
             for charge in group:
                 amount = charge.amount
                 note = ''
@@ -418,31 +435,49 @@ class Charge(ModelSQL, ModelView):
                     note = ' [%s %s at the rate of %s]' % (
                         charge.amount, charge.currency.code, charge.date)
                 converted[charge.id] = (amount, currency.id)
-                line = Line(
-                    invoice=invoice, company=company, currency=currency,
-                    type='line', product=product, quantity=1,
-                    unit=product.default_uom, party=party,
-                    invoice_type=invoice.type)
-                line.on_change_product()
+                if grouping == 'charge_type':
+                    by_type[charge.charge_type, charge.code or ''].append(
+                        charge)
+                    continue
+                line = Line(invoice=invoice, **defaults)
                 line.unit_price = amount
                 line.description = '%s%s: %s' % (
                     charge.charge_type, note,
                     (charge.explanation or '')[:200])
                 line.origin = charge
                 lines.append(line)
+                members.append([charge])
+            for (charge_type, code), items in sorted(by_type.items()):
+                line = Line(invoice=invoice, **defaults)
+                line.unit_price = sum(
+                    (converted[c.id][0] for c in items), Decimal(0))
+                dates = sorted(c.date for c in items)
+                line.description = '%s%s: %d charges %s..%s' % (
+                    charge_type, ' ' + code if code else '', len(items),
+                    dates[0], dates[-1])
+                line.origin = items[0]
+                lines.append(line)
+                members.append(items)
             invoice.lines = lines
             invoices.append(invoice)
+            line_charges.append(members)
         Invoice.save(invoices)
         Invoice.update_taxes(invoices)
+        writes = defaultdict(list)
+        for invoice, members in zip(invoices, line_charges, strict=True):
+            # the lines are created in order: ascending ids
+            lines = sorted(invoice.lines, key=lambda line: line.id)
+            for line, items in zip(lines, members, strict=True):
+                for charge in items:
+                    amount, currency = converted[charge.id]
+                    writes[line.id, amount, currency].append(charge)
         to_write = []
-        for invoice in invoices:
-            for line in invoice.lines:
-                amount, currency = converted[line.origin.id]
-                to_write.extend(([line.origin], {
-                            'invoice_line': line.id,
-                            'invoiced_amount': amount,
-                            'invoiced_currency': currency,
-                            }))
+        for (line_id, amount, currency), items in writes.items():
+            to_write.extend((items, {
+                        'invoice_line': line_id,
+                        'invoiced_amount': amount,
+                        'invoiced_currency': currency,
+                        }))
         if to_write:
             cls.write(*to_write)
         if post and invoices:

@@ -25,6 +25,12 @@ class Configuration(metaclass=PoolMeta):
         domain=[('type', '=', 'service')],
         help="The service product of customer and supplier invoice lines "
         "created from charges; its accounts and taxes apply.")
+    bms_invoice_grouping = fields.Selection([
+            ('charge', "One line per charge"),
+            ('charge_type', "One line per charge type"),
+            ], "Invoice Lines", required=True,
+        help="One invoice line per charge (its origin), or one line per "
+        "charge type summing its charges (each charge points to it).")
     bms_accrued_revenue_account = fields.Many2One(
         'account.account', "Accrued Revenue Account",
         domain=[('type', '!=', None), ('closed', '!=', True),
@@ -54,6 +60,10 @@ class Configuration(metaclass=PoolMeta):
     @classmethod
     def default_bms_allocation_basis(cls):
         return 'weight'
+
+    @classmethod
+    def default_bms_invoice_grouping(cls):
+        return 'charge'
 
     @classmethod
     def default_bms_tolerance_abs(cls):

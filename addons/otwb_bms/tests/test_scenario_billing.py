@@ -128,6 +128,29 @@ class BillingScenarioTestCase(unittest.TestCase):
             self.assertEqual(_balance(ns.accrued_cost, moves), Decimal(0))
 
     @with_transaction()
+    def test_lines_per_charge_type(self):
+        pool = Pool()
+        Run = pool.get('otwb.bms.billing_run')
+        Charge = pool.get('otwb.bms.charge')
+        ns = setup_billing(with_accruals=False)
+        with Transaction().set_context(company=ns.company.id):
+            self._cards(ns)
+            for day in (3, 4, 5):
+                event(customer=ns.customer, date=d(3, day))
+            run, = Run.create([{'kind': 'receivable', 'date_to': d(3, 31),
+                        'invoice_date': d(4, 1),
+                        'grouping': 'charge_type'}])
+            Run.process([run])
+            invoice, = Run(run.id).invoices
+            line, = invoice.lines
+            # 3 freight charges × 100.00 = 300.00 on one line; VAT 18.00
+            self.assertEqual((line.unit_price, invoice.tax_amount),
+                (Decimal('300.00'), Decimal('18.00')))
+            self.assertIn('3 charges', line.description)
+            charges = Charge.search([])
+            self.assertEqual({c.invoice_line for c in charges}, {line})
+
+    @with_transaction()
     def test_accrual_needs_accounts(self):
         pool = Pool()
         Accrual = pool.get('otwb.bms.accrual')
