@@ -178,3 +178,27 @@ class PlanningScenarioTestCase(unittest.TestCase):
             self.assertEqual(run.unassigned_count, 0)
             self.assertEqual(
                 run.total_cost, sum(t.cost for t in run.trips))
+
+    @with_transaction()
+    def test_plan_wizard_queues_a_run(self):
+        "The planning wizard creates a queued run and opens it"
+        pool = Pool()
+        Run = pool.get('otwb.tms.planning.run')
+        Queue = pool.get('ir.queue')
+        Plan = pool.get('otwb.tms.trip.plan', type='wizard')
+        company = create_company()
+        with set_company(company):
+            wh = tools.warehouse()
+            session_id, _, _ = Plan.create()
+            plan = Plan(session_id)
+            plan.start.warehouse = wh
+            plan.start.date = dt.date.today()
+            plan.start.time_limit = 2.0
+            action, data = plan.do_plan(plan.plan.get_action())
+            run, = Run.search([])
+            self.assertEqual(data, {'res_id': [run.id]})
+            self.assertEqual(action['res_model'], 'otwb.tms.planning.run')
+            self.assertEqual(run.state, 'queued')
+            self.assertEqual(run.time_limit, 2.0)
+            self.assertEqual(Queue.search([
+                        ('name', '=', 'otwb_tms_planning')], count=True), 1)
