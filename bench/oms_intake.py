@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Order intake and processing throughput on PostgreSQL, with a baseline.
+
+Measures, in one run on one database:
+
+1. intake acknowledgement: ``otwb.oms.intake.submit`` of batches of
+   ``--batch`` orders of 3 lines, one transaction per batch (orders/s);
+2. processing to confirmed sales with reserved shipments by
+   ``trytond-worker`` processes from the task queue, with 1 then 2 workers
+   (orders/s, worker memory);
+3. the plain Tryton path as baseline: a ``sale.sale`` created, quoted,
+   confirmed and processed through the ORM one by one (orders/s).
+
+Writes a Markdown report to bench/reports/oms_intake.md.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def payloads(prefix, count):
+    from otwb_tools import flow
+    result = []
+    for n in range(count):
+        payload = flow.demo_payload('%s-%06d' % (prefix, n), 'API')
+        payload['lines'] = [
+            {'sku': 'SKU-%04d' % (1 + (n + k) % 12), 'quantity': 1 + k,
+                'unit_price': '10.00'} for k in range(3)]
+        payload['payment'] = {'method': 'invoice', 'paid_amount': '0'}
+        result.append(payload)
+    return result
+
+
+def rss_mb(pid):
+    "Resident memory of a process and its children, in MB"
+    total = 0
+    pids = [pid]
+    try:
+        children = subprocess.run(['pgrep', '-P', str(pid)],
+            capture_output=True, text=True).stdout.split()
+        pids += [int(p) for p in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            with open('/proc/%d/status' % p) as fp:
+                for line in fp:
+                    if line.startswith('VmRSS:'):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--uri', default=os.environ.get(
+            'OTWB_POSTGRESQL_URI', 'postgresql://postgres@127.0.0.1:5432/'))
+    parser.add_argument('--orders', type=int, default=2000,
+        help="orders per processing phase (default: %(default)s)")
+    parser.add_argument('--batch', type=int, default=100)
+    parser.add_argument('--baseline', type=int, default=200,
+        help="orders through the plain sale path (default: %(default)s)")
+    parser.add_argument('--database', default='otwb_bench_intake')
+    args = parser.parse_args()
+
+    from tqdm import tqdm
+
+    tmp = tempfile.mkdtemp()
+    config = os.path.join(tmp, 'trytond.conf')
+    with open(config, 'w') as fp:
+        fp.write('[database]\nuri = %s\n[queue]\nworker = True\n' % args.uri)
+    for key in [k for k in os.environ if k.startswith(('TRYTOND_', 'DB_'))]:
+        del os.environ[key]
+    from otwb_tools import demo
+    print("building the database …", flush=True)
+    demo.create_database(config, args.database, 'en')
+    demo.load_and_run(config, args.database, 1)
+
+    from trytond.config import config as tconfig
+    tconfig.update_etc(config)
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    pool = Pool(args.database)
+    with Transaction().start(args.database, 0) as transaction:
+        User = pool.get('res.user')
+        admin, = User.search([('login', '=', 'admin')])
+        user, company = admin.id, admin.company.id
+    context = {'company': company}
+
+    with Transaction().start(args.database, user, context=context) \
+            as transaction:
+        # plenty of stock in Shanghai, no partial-stock holds
+        Inventory = pool.get('stock.inventory')
+        Location = pool.get('stock.location')
+        Product = pool.get('product.product')
+        Config = pool.get('otwb.configuration')
+        config_record = Config(1)
+        config_record.oms_hold_partial_stock = False
+        config_record.save()
+        sha, = Location.search([('code', '=', 'SHA')])
+        inventory = Inventory(location=sha.storage_location)
+        lines = []
+        for product in Product.search([('code', 'like', 'SKU-%')]):
+            lines.append({'product': product.id, 'quantity': 10 ** 7})
+        inventory, = Inventory.create([{
+                    'location': sha.storage_location.id,
+                    'lines': [('create', lines)]}])
+        Inventory.confirm([inventory])
+        transaction.commit()
+
+    def acknowledge(prefix, count):
+        batches = payloads(prefix, count)
+        started = time.perf_counter()
+        for i in tqdm(range(0, count, args.batch), desc="intake " + prefix,
+                leave=False):
+            with Transaction().start(args.database, user,
+                    context=context) as transaction:
+                results = pool.get('otwb.oms.intake').submit(
+                    batches[i:i + args.batch])
+                assert all(r['status'] == 'accepted' for r in results), \
+                    results[:1]
+                transaction.tasks.clear()  # workers take them
+                transaction.commit()
+        return count / (time.perf_counter() - started)
+
+    def count_processed(prefix):
+        with Transaction().start(args.database, user, context=context):
+            return pool.get('otwb.oms.intake').search_count([
+                    ('external_id', 'like', prefix + '-%'),
+                    ('state', '=', 'processed')])
+
+    def process(prefix, count, workers):
+        worker = subprocess.Popen([
+                os.path.join(os.path.dirname(sys.executable),
+                    'trytond-worker'), '-c', config, '-d', args.database,
+                '-n', str(workers)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started = time.perf_counter()
+        peak = 0
+        with tqdm(total=count, desc="process %s" % prefix,
+                leave=False) as bar:
+            done = 0
+            while done < count:
+                time.sleep(1)
+                peak = max(peak, rss_mb(worker.pid))
+                now = count_processed(prefix)
+                bar.update(now - done)
+                done = now
+                if time.perf_counter() - started > 1800:
+                    break
+        elapsed = time.perf_counter() - started
+        worker.terminate()
+        worker.wait(30)
+        return done / elapsed, peak
+
+    def baseline(count):
+        with Transaction().start(args.database, user, context=context):
+            Party = pool.get('party.party')
+            Product = pool.get('product.product')
+            party = Party.search([], limit=1)[0]
+            products = Product.search([('code', 'like', 'SKU-%')],
+                limit=3)
+            party_id = party.id
+            product_ids = [p.id for p in products]
+        started = time.perf_counter()
+        for _ in tqdm(range(count), desc="baseline", leave=False):
+            with Transaction().start(args.database, user,
+                    context=context) as transaction:
+                Sale = pool.get('sale.sale')
+                Line = pool.get('sale.line')
+                Product = pool.get('product.product')
+                party = pool.get('party.party')(party_id)
+                sale = Sale(party=party, warehouse=sha,
+                    invoice_method='manual', shipment_method='order')
+                sale.on_change_party()
+                lines = []
+                for k, product in enumerate(Product.browse(product_ids)):
+                    line = Line(product=product, quantity=1 + k)
+                    line.on_change_product()
+                    line.unit_price = 10
+                    lines.append(line)
+                sale.lines = lines
+                sale.save()
+                Sale.quote([sale])
+                Sale.confirm([sale])
+                Sale.process([sale])
+                Shipment = pool.get('stock.shipment.out')
+                Shipment.assign_try(
+                    [s for s in sale.shipments if s.state == 'waiting'])
+                transaction.tasks.clear()
+                transaction.commit()
+        return count / (time.perf_counter() - started)
+
+    print("intake acknowledgement …", flush=True)
+    ack1 = acknowledge('W1', args.orders)
+    proc1, mem1 = process('W1', args.orders, 1)
+    ack2 = acknowledge('W2', args.orders)
+    proc2, mem2 = process('W2', args.orders, 2)
+    base = baseline(args.baseline)
+
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+        capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    report = f"""# OMS intake and processing (PostgreSQL)
+
+Commit `{commit}`, 2 cores (shared with the benchmark driver), PostgreSQL 15
+on loopback. {args.orders} orders of 3 lines per phase, batches of
+{args.batch}; processing = sale created per warehouse by the allocation
+engine, quoted, confirmed, processed, shipment reserved (pick tasks created).
+
+| measure | orders/s |
+| --- | ---: |
+| intake acknowledgement, 1 client | {ack1:.0f} (again: {ack2:.0f}) |
+| processing, 1 worker process | {proc1:.1f} |
+| processing, 2 worker processes | {proc2:.1f} |
+| baseline: plain sale.sale create/quote/confirm/process, 1 by 1 | {base:.1f} |
+
+- processing per worker vs baseline: {proc1 / base:.2f}× (1 worker)
+- scaling 1 → 2 workers: {proc2 / proc1:.2f}×
+- worker peak memory (all worker processes): {mem1:.0f} MB with 1,
+  {mem2:.0f} MB with 2
+"""
+    os.makedirs(os.path.join(ROOT, 'bench', 'reports'), exist_ok=True)
+    with open(os.path.join(ROOT, 'bench', 'reports', 'oms_intake.md'),
+            'w') as fp:
+        fp.write(report)
+    print(report)
+
+
+if __name__ == '__main__':
+    main()
