@@ -11,7 +11,7 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.rpc import RPC
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .engine import pickpath
 
@@ -423,8 +423,12 @@ class Task(Workflow, ModelSQL, ModelView):
                         'otwb_wms.msg_invalid_done_quantity',
                         task=task.id, quantity=repr(quantity)[:40],
                         planned=task.quantity))
-        cls._do([task], {task.id: quantity} if quantity is not None else None)
-        return cls(task.id)._device_dict()
+        # The device may complete its task; moving the stock, picking and
+        # packing the shipment follow as the system's work.
+        with without_check_access():
+            cls._do([task],
+                {task.id: quantity} if quantity is not None else None)
+            return cls(task.id)._device_dict()
 
     @classmethod
     def report_failure(cls, device, task_id, reason):
