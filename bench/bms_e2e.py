@@ -147,6 +147,11 @@ def run(args):
             return len(Event.capture(batch))
         return func
 
+    profile = None
+    if os.environ.get('BMS_PROFILE'):
+        import cProfile
+        profile = cProfile.Profile()
+        profile.enable()
     t0 = time.perf_counter()
     captured = 0
     for i in range(0, len(vlist), args.batch):
@@ -154,6 +159,11 @@ def run(args):
             context)
         progress('captured %d events' % captured, t0)
     stages['1. capture + rate events'] = time.perf_counter() - t0
+    if profile:
+        import pstats
+        profile.disable()
+        pstats.Stats(profile).sort_stats(os.environ['BMS_PROFILE']
+            ).print_stats(40)
     del vlist
 
     def count():
@@ -180,7 +190,7 @@ def run(args):
             charges = Charge.search([('party', '=', customer),
                     ('invoice_line', '=', None)])
             invoices = Charge.invoice(charges,
-                invoice_date=dt.date(2026, 12, 31))
+                invoice_date=dt.date(2026, 12, 31), grouping=args.grouping)
             return [(i.untaxed_amount, i.tax_amount, len(i.lines),
                     i.move.state, sum(line.debit for line in i.move.lines)
                     == sum(line.credit for line in i.move.lines))
@@ -189,7 +199,7 @@ def run(args):
 
     t0 = time.perf_counter()
     results = []
-    for customer in customers:
+    for customer in (customers if not args.no_invoice else []):
         results.extend(in_transaction(invoice(customer), context))
         progress('invoiced %d customers' % len(results), t0)
     stages['3. invoice + post (per customer)'] = time.perf_counter() - t0
@@ -282,6 +292,11 @@ def main(argv=None):
     parser.add_argument('--customers', type=int, default=20)
     parser.add_argument('--batch', type=int, default=1000)
     parser.add_argument('--accrual', action='store_true')
+    parser.add_argument('--grouping', default='charge_type',
+        choices=['charge', 'charge_type'],
+        help="invoice lines per charge or per charge type")
+    parser.add_argument('--no-invoice', action='store_true',
+        help="stop after the capture (profiling)")
     args = parser.parse_args(argv)
     report(run(args), sys.argv[1:])
     return 0

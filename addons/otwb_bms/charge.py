@@ -184,22 +184,23 @@ class BillableEvent(ModelSQL, ModelView):
         Charge = pool.get('otwb.bms.charge')
         Currency = pool.get('currency.currency')
         events = [e for e in events if e.state == 'pending']
-        currencies = {c.code: c for c in Currency.search([])}
-        charges = []
+        currencies = {c.code: c.id for c in Currency.search([])}
+        vlist = []
         for event, kind, party, charge in cls._rate_engine(events):
-            charges.append(Charge(
-                    company=event.company, event=event, kind=kind,
-                    party=party, date=event.date,
-                    charge_type=charge.charge_type,
-                    code=charge.code, amount=charge.amount,
-                    currency=currencies[charge.currency],
-                    card=charge.card_id,
-                    card_version=charge.card_version,
-                    rate_line=charge.line_id,
-                    quantity=_dec(charge.quantity),
-                    unit=charge.unit,
-                    explanation=charge.explanation[:1000]))
-        Charge.save(charges)
+            vlist.append({
+                    'company': event.company.id, 'event': event.id,
+                    'kind': kind, 'party': party.id, 'date': event.date,
+                    'charge_type': charge.charge_type,
+                    'code': charge.code, 'amount': charge.amount,
+                    'currency': currencies[charge.currency],
+                    'card': charge.card_id,
+                    'card_version': charge.card_version,
+                    'rate_line': charge.line_id,
+                    'quantity': _dec(charge.quantity),
+                    'unit': charge.unit,
+                    'explanation': charge.explanation[:1000],
+                    })
+        charges = Charge.create(vlist) if vlist else []
         if events:
             cls.write(events, {'state': 'rated'})
         return charges
