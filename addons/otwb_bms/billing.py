@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -152,7 +152,7 @@ class Accrual(Workflow, ModelSQL, ModelView):
         "on this date.")
     move = fields.Many2One('account.move', "Move", readonly=True)
     lines = fields.One2Many(
-        'otwb.bms.accrual.line', 'accrual', "Lines", readonly=True)
+        'otwb.bms.charge', 'accrual', "Accrued Charges", readonly=True)
     revenue = fields.Numeric("Unbilled Revenue", digits=(16, 2),
         readonly=True)
     cost = fields.Numeric("Un-invoiced Cost", digits=(16, 2), readonly=True)
@@ -264,37 +264,29 @@ class Accrual(Workflow, ModelSQL, ModelView):
         """Post one move per accrual run: Dr accrued revenue / Cr revenue
         for the open receivable charges, Dr expense / Cr accrued costs for
         the open payable charges (company currency at the charge date).
-        A charge stays accrued (not accrued again) until it is
+        A charge is accrued once (``Charge.accrual``) and reversed when
         invoiced."""
         pool = Pool()
         Charge = pool.get('otwb.bms.charge')
-        Line = pool.get('otwb.bms.accrual.line')
         cls.lock(accruals)
         for accrual in accruals:
             accounts = cls._accounts(accrual.company)
-            accrued = {line.charge.id for line in Line.search([
-                        ('reversed', '=', False),
-                        ('accrual.company', '=', accrual.company.id),
-                        ])}
-            charges = [c for c in Charge.search([
-                        ('company', '=', accrual.company.id),
-                        ('invoice_line', '=', None),
-                        ('date', '<=', accrual.date),
-                        ], order=[('id', 'ASC')])
-                if c.id not in accrued]
+            charges = Charge.search([
+                    ('company', '=', accrual.company.id),
+                    ('invoice_line', '=', None),
+                    ('accrual', '=', None),
+                    ('date', '<=', accrual.date),
+                    ], order=[('id', 'ASC')])
             Charge.lock(charges)
             totals = defaultdict(Decimal)
-            lines = []
             for charge in charges:
-                amount = cls._company_amount(charge)
-                totals[charge.kind] += amount
-                lines.append(Line(accrual=accrual, charge=charge,
-                        kind=charge.kind, amount=amount))
+                totals[charge.kind] += cls._company_amount(charge)
             move = cls._create_move(
                 accrual.company, accrual.date, accounts, totals, accrual,
                 gettext('otwb_bms.msg_accrual_description',
                     date=accrual.date))
-            Line.save(lines)
+            if charges:
+                Charge.write(charges, {'accrual': accrual.id})
             accrual.move = move
             accrual.revenue = totals.get('receivable', Decimal(0))
             accrual.cost = totals.get('payable', Decimal(0))
@@ -306,61 +298,22 @@ class Accrual(Workflow, ModelSQL, ModelView):
         invoiced: one new move per accrual run on ``date`` (never before
         the accrual date); the accrual move itself is never changed."""
         pool = Pool()
-        Line = pool.get('otwb.bms.accrual.line')
-        ids = [c.id for c in charges]
-        lines = []
-        for i in range(0, len(ids), 1000):
-            lines.extend(Line.search([
-                        ('charge', 'in', ids[i:i + 1000]),
-                        ('reversed', '=', False),
-                        ]))
+        Charge = pool.get('otwb.bms.charge')
         by_accrual = defaultdict(list)
-        for line in lines:
-            by_accrual[line.accrual].append(line)
+        for charge in Charge.browse([c.id for c in charges]):
+            if charge.accrual and not charge.accrual_reversal:
+                by_accrual[charge.accrual].append(charge)
         for accrual, group in by_accrual.items():
             accounts = cls._accounts(accrual.company)
             totals = defaultdict(Decimal)
-            for line in group:
-                totals[line.kind] += line.amount
+            for charge in group:
+                totals[charge.kind] += cls._company_amount(charge)
             move = cls._create_move(
                 accrual.company, max(date, accrual.date), accounts, totals,
                 accrual, gettext('otwb_bms.msg_accrual_reversal',
                     date=accrual.date), reverse=True)
-            Line.write(group, {'reversal_move': move.id if move else None,
-                    'reversed': True})
-
-
-class AccrualLine(ModelSQL, ModelView):
-    "Accrual Line"
-    __name__ = 'otwb.bms.accrual.line'
-
-    accrual = fields.Many2One(
-        'otwb.bms.accrual', "Accrual", required=True, ondelete='CASCADE',
-        readonly=True)
-    charge = fields.Many2One(
-        'otwb.bms.charge', "Charge", required=True, readonly=True,
-        ondelete='RESTRICT')
-    kind = fields.Selection([
-            ('receivable', "Receivable"),
-            ('payable', "Payable"),
-            ], "Kind", required=True, readonly=True)
-    amount = fields.Numeric(
-        "Amount (company currency)", digits=(16, 2), required=True,
-        readonly=True)
-    reversed = fields.Boolean("Reversed", readonly=True)
-    reversal_move = fields.Many2One(
-        'account.move', "Reversal Move", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_indexes.add(Index(t, (t.charge, Index.Equality())))
-        cls._order = [('accrual', 'DESC'), ('id', 'ASC')]
-
-    @classmethod
-    def default_reversed(cls):
-        return False
+            if move:
+                Charge.write(group, {'accrual_reversal': move.id})
 
 
 class Move(metaclass=PoolMeta):

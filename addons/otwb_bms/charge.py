@@ -324,6 +324,13 @@ class Charge(ModelSQL, ModelView):
         readonly=True)
     billing_run = fields.Many2One(
         'otwb.bms.billing_run', "Billing Run", readonly=True)
+    accrual = fields.Many2One(
+        'otwb.bms.accrual', "Accrual", readonly=True, ondelete='RESTRICT',
+        help="The accrual run that posted this charge while unbilled.")
+    accrual_reversal = fields.Many2One(
+        'account.move', "Accrual Reversal", readonly=True,
+        help="The move reversing the accrual when the charge was "
+        "invoiced.")
     state = fields.Function(fields.Selection([
                 ('open', "Open"),
                 ('invoiced', "Invoiced"),
