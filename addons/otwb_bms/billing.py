@@ -209,14 +209,25 @@ class Accrual(Workflow, ModelSQL, ModelView):
             }
 
     @staticmethod
-    def _company_amount(charge):
+    def _company_totals(charge_ids, company):
+        """Totals per kind in the company currency of the charges (each
+        charge converted at the rate of its date), read in chunks without
+        instantiating the charges"""
         pool = Pool()
+        Charge = pool.get('otwb.bms.charge')
         Currency = pool.get('currency.currency')
-        currency = charge.company.currency
-        if charge.currency == currency:
-            return charge.amount
-        with Transaction().set_context(date=charge.date):
-            return Currency.compute(charge.currency, charge.amount, currency)
+        currency = company.currency
+        totals = defaultdict(Decimal)
+        for i in range(0, len(charge_ids), 5000):
+            for row in Charge.read(charge_ids[i:i + 5000],
+                    ['kind', 'amount', 'currency', 'date']):
+                amount = row['amount']
+                if row['currency'] != currency.id:
+                    with Transaction().set_context(date=row['date']):
+                        amount = Currency.compute(
+                            row['currency'], amount, currency)
+                totals[row['kind']] += amount
+        return totals
 
     @staticmethod
     def _move_lines(totals, accounts, reverse=False):
@@ -278,9 +289,8 @@ class Accrual(Workflow, ModelSQL, ModelView):
                     ('date', '<=', accrual.date),
                     ], order=[('id', 'ASC')])
             Charge.lock(charges)
-            totals = defaultdict(Decimal)
-            for charge in charges:
-                totals[charge.kind] += cls._company_amount(charge)
+            totals = cls._company_totals(
+                [c.id for c in charges], accrual.company)
             move = cls._create_move(
                 accrual.company, accrual.date, accounts, totals, accrual,
                 gettext('otwb_bms.msg_accrual_description',
@@ -299,21 +309,25 @@ class Accrual(Workflow, ModelSQL, ModelView):
         the accrual date); the accrual move itself is never changed."""
         pool = Pool()
         Charge = pool.get('otwb.bms.charge')
+        Accrual = pool.get('otwb.bms.accrual')
+        ids = [int(c) for c in charges]
         by_accrual = defaultdict(list)
-        for charge in Charge.browse([c.id for c in charges]):
-            if charge.accrual and not charge.accrual_reversal:
-                by_accrual[charge.accrual].append(charge)
-        for accrual, group in by_accrual.items():
+        for i in range(0, len(ids), 5000):
+            for row in Charge.read(ids[i:i + 5000],
+                    ['accrual', 'accrual_reversal']):
+                if row['accrual'] and not row['accrual_reversal']:
+                    by_accrual[row['accrual']].append(row['id'])
+        for accrual_id, group in by_accrual.items():
+            accrual = Accrual(accrual_id)
             accounts = cls._accounts(accrual.company)
-            totals = defaultdict(Decimal)
-            for charge in group:
-                totals[charge.kind] += cls._company_amount(charge)
+            totals = cls._company_totals(group, accrual.company)
             move = cls._create_move(
                 accrual.company, max(date, accrual.date), accounts, totals,
                 accrual, gettext('otwb_bms.msg_accrual_reversal',
                     date=accrual.date), reverse=True)
             if move:
-                Charge.write(group, {'accrual_reversal': move.id})
+                Charge.write(Charge.browse(group),
+                    {'accrual_reversal': move.id})
 
 
 class Move(metaclass=PoolMeta):

@@ -401,11 +401,12 @@ class Charge(ModelSQL, ModelView):
         grouping = grouping or config.bms_invoice_grouping or 'charge'
         if not product:
             raise ValidationError(gettext('otwb_bms.msg_no_service_product'))
-        charges = cls.browse(charges)
-        cls.lock(charges)
-        # read again after the lock
-        charges = [c for c in cls.browse([c.id for c in charges])
-            if not c.invoice_line]
+        ids = [int(c) for c in charges]
+        cls.lock(cls.browse(ids))
+        # read again after the lock, in chunks (small record lists keep
+        # the ORM's per-instance work linear)
+        charges = [c for i in range(0, len(ids), 1000)
+            for c in cls.browse(ids[i:i + 1000]) if not c.invoice_line]
         invoice_date = invoice_date or Date.today()
         groups = defaultdict(list)
         for charge in charges:
