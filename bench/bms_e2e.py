@@ -218,7 +218,7 @@ def run(args):
         balanced=all(r[4] for r in results), n_moves=n_moves,
         all_posted=all_posted, n_move_lines=n_move_lines,
         accrued=accrued, bins=len(bins), customers=len(customers),
-        days=days, rss=rss_mb())
+        days=days, rss=rss_mb(), grouping=args.grouping)
 
 
 def _rev():
@@ -274,8 +274,10 @@ def report(r, argv):
         f'({per_100k / 60:.1f} min; target <= 5 min: '
         f'{"met" if per_100k <= 300 else "NOT met"}). The stages are '
         'batched (capture) or per customer (invoice), so time grows '
-        'about linearly with the events; invoices grow with the events '
-        'per customer (one invoice line per charge).',
+        'about linearly with the events.',
+        f"- invoice lines: {r['grouping']} (`--grouping`); with one line "
+        'per charge the invoice stage costs about 50-70 ms per line on '
+        'this machine (Tryton invoice line creation and validation).',
         '',
         ]
     text = '\n'.join(lines)

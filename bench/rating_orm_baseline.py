@@ -17,7 +17,8 @@ then rates the same events two ways in the same run:
   matching line priced in Python.
 
 Both must give identical charges (type, amount, card, line) on the
-baseline sample (checked).  Writes ``bench/reports/rating_orm.md``.
+baseline sample (checked).  Writes ``bench/reports/rating_orm.md``
+(``rating_orm_pg.md`` with ``--pg``).
 
 Usage: python bench/rating_orm_baseline.py [--events N]
        [--baseline-events M] [--pg]
@@ -34,6 +35,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPORT = os.path.join(HERE, 'reports', 'rating_orm.md')
+REPORT_PG = os.path.join(HERE, 'reports', 'rating_orm_pg.md')
 D = Decimal
 DATE = dt.date(2026, 6, 1)
 ZONES = [
@@ -310,7 +312,7 @@ def run(args):
     return result
 
 
-def report(results, argv):
+def report(results, argv, path=REPORT):
     lines = [
         '# Rating: compiled engine vs ORM searches (otwb_bms)',
         '',
@@ -370,8 +372,8 @@ def report(results, argv):
     lines.append('')
     text = '\n'.join(lines)
     print(text)
-    os.makedirs(os.path.dirname(REPORT), exist_ok=True)
-    with open(REPORT, 'w', encoding='utf-8') as handle:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as handle:
         handle.write(text)
 
 
@@ -384,7 +386,7 @@ def main(argv=None):
     parser.add_argument('--pg', action='store_true',
         help="PostgreSQL at 127.0.0.1:5432 instead of SQLite")
     args = parser.parse_args(argv)
-    report([run(args)], sys.argv[1:])
+    report([run(args)], sys.argv[1:], REPORT_PG if args.pg else REPORT)
     return 0
 
 
