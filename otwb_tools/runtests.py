@@ -30,6 +30,18 @@ def postgresql_reachable(uri):
         return False
 
 
+def drop_template_cache(uri):
+    "Drop the template databases Tryton's test cache created"
+    import psycopg
+    with psycopg.connect(uri.rstrip('/') + '/postgres',
+            autocommit=True) as conn:
+        names = [r[0] for r in conn.execute(
+                "SELECT datname FROM pg_database "
+                "WHERE datname LIKE 'test-%'")]
+        for name in names:
+            conn.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+
+
 def run_pytest(name, env, args):
     "Run pytest, streaming its output; return (exit code, counts)"
     cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'
@@ -84,9 +96,12 @@ def main(argv=None):
     uri = os.environ.get('OTWB_POSTGRESQL_URI', DEFAULT_PG)
     if not args.sqlite_only:
         if postgresql_reachable(uri):
+            # Activated databases are cached as PostgreSQL templates;
+            # templates of an earlier run may hold an old schema.
+            drop_template_cache(uri)
             env = dict(base, TRYTOND_DATABASE_URI=uri,
-                DB_NAME='test_otwb_%d' % os.getpid())
-            env.pop('DB_CACHE', None)
+                DB_NAME='test_otwb_%d' % os.getpid(),
+                DB_CACHE=uri.rstrip('/'))
             results.append(('postgresql',) + run_pytest(
                     'postgresql', env, ['addons', 'tests',
                         '--ignore-glob=*test_engine_*']
