@@ -20,7 +20,8 @@ from .tools import card, d, setup_billing, sources
 N_EVENTS = 150
 
 
-@unittest.skipUnless(backend.name == 'postgresql', "needs PostgreSQL")
+@unittest.skipUnless(backend.name == 'postgresql',
+    "runs in the PostgreSQL pass: SQLite serialises all writers")
 class ConcurrentBillingTestCase(unittest.TestCase):
     "Concurrent billing runs"
 
