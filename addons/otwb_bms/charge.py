@@ -448,7 +448,8 @@ class Charge(ModelSQL, ModelView):
                     by_type[charge.charge_type, charge.code or ''].append(
                         charge)
                     continue
-                line = Line(invoice=invoice, **defaults)
+                line = cls._invoice_line(
+                    invoice, defaults, charge.charge_type)
                 line.unit_price = amount
                 line.description = '%s%s: %s' % (
                     charge.charge_type, note,
@@ -457,7 +458,7 @@ class Charge(ModelSQL, ModelView):
                 lines.append(line)
                 members.append([charge])
             for (charge_type, code), items in sorted(by_type.items()):
-                line = Line(invoice=invoice, **defaults)
+                line = cls._invoice_line(invoice, defaults, charge_type)
                 line.unit_price = sum(
                     (converted[c.id][0] for c in items), Decimal(0))
                 dates = sorted(c.date for c in items)
@@ -495,6 +496,14 @@ class Charge(ModelSQL, ModelView):
         if charges:
             Accrual.reverse_charges(charges, invoice_date)
         return invoices
+
+    @classmethod
+    def _invoice_line(cls, invoice, defaults, charge_type):
+        """A new invoice line of ``invoice`` for charges of
+        ``charge_type``; ``defaults``: the service product's values
+        (account, taxes, unit).  Hook: see duty.py."""
+        Line = Pool().get('account.invoice.line')
+        return Line(invoice=invoice, **defaults)
 
 
 class InvoiceLine(metaclass=PoolMeta):
