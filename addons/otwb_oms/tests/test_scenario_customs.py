@@ -54,10 +54,16 @@ def setup_customs(data):
                                 'currency': usd.id, 'uom': unit,
                                 }])],
                 }])
-    for sku, tariff in (('SKU-0001', ns.tshirt), ('SKU-0002', ns.laptop)):
-        Template.write([data.products[sku].template], {
+    # replace the HS codes of the demo data (otwb_tools/demo_oms.py)
+    for sku, tariff in (('SKU-0001', ns.tshirt), ('SKU-0002', ns.laptop),
+            ('SKU-0003', None)):
+        template = data.products[sku].template
+        Template.write([template], {
                 'country_of_origin': ns.countries['CN'].id,
-                'tariff_codes': [('create', [{'tariff_code': tariff.id}])],
+                'tariff_codes': [
+                    ('delete', [t.id for t in template.tariff_codes]),
+                    ('create', [{'tariff_code': tariff.id}]
+                        if tariff else [])],
                 })
     return ns
 
