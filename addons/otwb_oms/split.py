@@ -277,14 +277,18 @@ class ShipmentOut(metaclass=PoolMeta):
         pool = Pool()
         Config = pool.get('otwb.configuration')
         now = now or dt.datetime.now()
-        window = Config(1).oms_merge_window or 0
+        window = Config(1).oms_merge_window
+        if not window:
+            # without merging shipments are reserved at confirmation
+            return []
         due = []
         for shipment in cls.search([
                     ('state', '=', 'waiting'),
                     ('otwb_constraint', '!=', None),
                     ]):
             first = shipment._otwb_first_created()
-            if first is None or first + dt.timedelta(hours=window) <= now:
+            if first is not None and first + dt.timedelta(
+                    hours=window) <= now:
                 due.append(shipment)
         if due:
             cls.assign_try(due)

@@ -215,6 +215,11 @@ class SplitMergeTestCase(unittest.TestCase):
                         ]))
             sales = sorted(intake.sales, key=lambda s: s.otwb_split_part)
             self.assertEqual(len(sales), 2)
+            self.assertEqual({s.state for s in sales}, {'processing'})
+            self.assertEqual(sorted((s.warehouse.code, m.quantity)
+                    for sale in sales for s in sale.shipments
+                    for m in s.outgoing_moves if m.product == thing),
+                [('CAN', 2), ('SHA', 1)])
             thing_lines = sorted((line.quantity, line.amount)
                 for s in sales for line in s.lines
                 if line.product == thing)
