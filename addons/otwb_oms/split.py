@@ -212,8 +212,10 @@ class ShipmentOut(metaclass=PoolMeta):
 
     @staticmethod
     def _otwb_moves_weight(moves):
+        "Weight in kg of the outgoing moves among moves"
         return sum(otwb_weight_kg(m.product.template, m.unit, m.quantity)
-            for m in moves if m.state != 'cancelled')
+            for m in moves if m.state != 'cancelled'
+            and m.to_location.type == 'customer')
 
     @classmethod
     def _otwb_merge_new(cls, sale, shipments):

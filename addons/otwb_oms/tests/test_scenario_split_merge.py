@@ -359,3 +359,28 @@ class SplitMergeTestCase(unittest.TestCase):
             self.assertEqual(second.sales[0].shipments, (shipment1,))
             Shipment.assign_try([shipment1])
             self.assertEqual(Shipment(shipment1.id).state, 'assigned')
+
+    @with_transaction()
+    def test_merge_respects_max_weight(self):
+        "A merge never makes a shipment heavier than the limit"
+        with self.setup_data():
+            self.configure(oms_merge_window=2, oms_shipment_max_weight=100)
+            drum = self.product('DRUM', weight=30)
+            box = self.product('BOX', weight=10)
+            self.stock('SHA', drum, 20)
+            self.stock('SHA', box, 20)
+            first, second, third = self.submit(
+                payload('W-1', [{'sku': 'DRUM', 'quantity': 3,
+                            'unit_price': '10.00'}]),
+                payload('W-2', [{'sku': 'DRUM', 'quantity': 1,
+                            'unit_price': '10.00'}]),
+                payload('W-3', [{'sku': 'BOX', 'quantity': 1,
+                            'unit_price': '2.00'}]))
+            shipment1, = first.sales[0].shipments
+            shipment2, = second.sales[0].shipments
+            shipment3, = third.sales[0].shipments
+            # 90 kg + 30 kg > 100 kg: apart; 90 kg + 10 kg fits
+            self.assertNotEqual(shipment2, shipment1)
+            self.assertEqual(shipment3, shipment1)
+            self.assertEqual(moves_of(shipment1), [('BOX', 1), ('DRUM', 3)])
+            self.assertEqual(moves_of(shipment2), [('DRUM', 1)])
