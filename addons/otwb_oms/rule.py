@@ -65,6 +65,15 @@ class FulfilmentRule(
         'otwb.oms.fulfilment.rule.warehouse', 'rule', "Warehouses",
         states={'invisible': Eval('action') != 'allocate'},
         help="Candidate warehouses in order; empty: the channel's.")
+    shipment_max_weight = fields.Float(
+        "Max Weight per Shipment (kg)", digits=(16, 3),
+        domain=['OR',
+            ('shipment_max_weight', '=', None),
+            ('shipment_max_weight', '>', 0),
+            ],
+        states={'invisible': Eval('action') != 'allocate'},
+        help="Heavier orders ship in several shipments; empty: the "
+        "OMS configuration's limit.")
     carrier = fields.Many2One('carrier', "Preferred Carrier",
         states={'invisible': Eval('action') != 'allocate'})
     hold_reason = fields.Char("Hold Reason",

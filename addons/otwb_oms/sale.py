@@ -3,12 +3,14 @@
 import datetime as dt
 from decimal import Decimal
 
+from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 from .engine import allocation
 from .engine import holds as holds_engine
+from .engine import split as split_engine
 
 EVENT_TYPES = [
     ('received', "Received"),
@@ -172,23 +174,48 @@ class Sale(metaclass=PoolMeta):
                     item.line_id, Decimal(0)) + item.quantity
         currency = channel.currency
         by_index = {line.index: line for line in order.lines}
+        max_weight = cls._otwb_max_weight(rule)
+        # each order line amount is apportioned exactly over the warehouse
+        # groups, then over the shipment parts (engine.split)
+        shares = {}
+        for index, nline in by_index.items():
+            holders = [g for g, (_, q) in enumerate(groups) if index in q]
+            amounts = split_engine.split_amount(
+                nline.amount, [groups[g][1][index] for g in holders],
+                currency.digits)
+            for g, amount in zip(holders, amounts, strict=True):
+                shares[g, index] = amount
         sales = []
-        for warehouse_id, quantities in groups:
-            lines = []
-            for index in sorted(quantities):
-                nline = by_index[index]
-                product = products[nline.product_id]
-                unit_price = (nline.amount / nline.quantity).quantize(
-                    Decimal('0.0001'))
-                line = Line(
-                    type='line', product=product,
-                    quantity=float(quantities[index]),
-                    unit=product.sale_uom,
-                    unit_price=unit_price,
-                    description=None)
-                line.on_change_product()
-                line.unit_price = unit_price
-                lines.append(line)
+        for g, (warehouse_id, quantities) in enumerate(groups):
+            parts = cls._otwb_split_lines(products, [
+                    (index, by_index[index].product_id, quantities[index],
+                        shares[g, index])
+                    for index in sorted(quantities)],
+                max_weight, currency.digits)
+            lines, rounding = [], Decimal(0)
+            for number, part in enumerate(parts, 1):
+                for pline in part.lines:
+                    product = products[pline.product]
+                    unit_price, left = cls._otwb_exact_price(
+                        pline.quantity, pline.amount, currency)
+                    rounding += left
+                    line = Line(
+                        type='line', product=product,
+                        quantity=float(pline.quantity),
+                        unit=product.sale_uom,
+                        unit_price=unit_price,
+                        description=None,
+                        otwb_shipment_part=number,
+                        otwb_shipment_category=part.category)
+                    line.on_change_product()
+                    line.unit_price = unit_price
+                    lines.append(line)
+            if rounding:
+                # no unit price of the price digits gives the exact amount
+                lines.append(Line(
+                        type='line', quantity=1, unit_price=rounding,
+                        description=gettext('otwb_oms.msg_split_rounding',
+                            order=order.external_id)))
             sale = cls(
                 company=channel.company, party=party,
                 invoice_address=address, shipment_address=address,
@@ -202,13 +229,19 @@ class Sale(metaclass=PoolMeta):
                     order.promised_date.date()
                     if isinstance(order.promised_date, dt.datetime)
                     else order.promised_date),
+                otwb_split_part=g + 1, otwb_split_count=len(groups),
+                otwb_max_weight=max_weight,
                 reference=order.external_id,
                 comment=order.notes or None)
             sales.append(sale)
         cls.save(sales)
-        Event.add(sales, 'received', source=intake,
-            description="channel %s order %s" % (
-                channel.code, order.external_id))
+        for sale in sales:
+            description = "channel %s order %s" % (
+                channel.code, order.external_id)
+            if len(sales) > 1:
+                description += " (%s)" % sale.otwb_split
+            Event.add([sale], 'received', source=intake,
+                description=description)
         Event.add(sales, 'validated', source=intake)
         if hold_list:
             Hold = pool.get('otwb.oms.hold')
@@ -275,21 +308,35 @@ class Sale(metaclass=PoolMeta):
         pool = Pool()
         Shipment = pool.get('stock.shipment.out')
         Event = pool.get('otwb.oms.order.event')
+        Config = pool.get('otwb.configuration')
         sales = [s for s in cls.browse([s.id for s in sales])
             if not any(h.state == 'open' for h in s.otwb_holds)]
         if not sales:
             return
         cls.quote([s for s in sales if s.state == 'draft'])
         cls.confirm(sales)
-        cls.process(sales)
+        merge_window = Config(1).oms_merge_window
+        if merge_window:
+            # one at a time: a sale's shipments must be saved before the
+            # next sale of the batch looks for a shipment to merge into
+            for sale in sorted(sales, key=lambda s: s.id):
+                cls.process([sale])
+        else:
+            cls.process(sales)
         sales = cls.browse([s.id for s in sales])
         for sale in sales:
             Event.add([sale], 'allocated', source=sale.warehouse,
                 description=sale.warehouse.rec_name)
-        shipments = [s for sale in sales for s in sale.shipments
-            if s.state == 'waiting']
+        shipments = {s for sale in sales for s in sale.shipments
+            if s.state == 'waiting'}
+        if merge_window:
+            # the shipments wait for the orders merged into them; the
+            # cron reserves them when the merge window ends
+            shipments = [s for s in shipments
+                if s.otwb_merge_until is None
+                or s.otwb_merge_until <= dt.datetime.now()]
         if shipments:
-            Shipment.assign_try(shipments)
+            Shipment.assign_try(sorted(shipments, key=lambda s: s.id))
 
 
 class OrderEvent(ModelSQL, ModelView):
