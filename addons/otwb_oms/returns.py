@@ -55,6 +55,7 @@ STATES = [
 class Return(Workflow, ModelSQL, ModelView):
     "Customer Return (RMA)"
     __name__ = 'otwb.oms.return'
+    __string__ = "Customer Return"
     _rec_name = 'number'
 
     _draft = {'readonly': Eval('state') != 'draft'}
@@ -67,9 +68,13 @@ class Return(Workflow, ModelSQL, ModelView):
         domain=[
             ('company', '=', Eval('company', -1)),
             ('otwb_channel', '!=', None),
-            ('origin', '=', None),
+            ['OR',
+                ('origin', '=', None),
+                ('origin', 'like', 'otwb.oms.return,%'),
+                ],
             ('state', 'in', ['processing', 'done']),
-            ])
+            ],
+        help="A channel order or the replacement order of an exchange.")
     party = fields.Many2One('party.party', "Customer", readonly=True)
     channel = fields.Many2One('otwb.oms.channel', "Channel", readonly=True)
     warehouse = fields.Function(
@@ -306,6 +311,7 @@ class Return(Workflow, ModelSQL, ModelView):
         cls._received(cls.browse([r.id for r in returns]))
 
     @classmethod
+    @without_check_access
     def _received(cls, returns):
         """Record the disposition of the lines of the returns whose return
         shipments are all done; add 'returned' to the order timeline."""
@@ -489,6 +495,7 @@ class Return(Workflow, ModelSQL, ModelView):
 class ReturnLine(ModelSQL, ModelView):
     "Customer Return Line"
     __name__ = 'otwb.oms.return.line'
+    __string__ = "Customer Return Line"
 
     _draft = {'readonly': Eval('rma_state') != 'draft'}
 
@@ -662,6 +669,7 @@ class ReturnLine(ModelSQL, ModelView):
 
     # --- disposition ----------------------------------------------------
     @classmethod
+    @without_check_access
     def scrap_location(cls, warehouse):
         """The first waste location of the warehouse; else the module's
         "Returns Scrap" location, linked to the warehouse as a waste
@@ -676,17 +684,21 @@ class ReturnLine(ModelSQL, ModelView):
         return scrap
 
     def final_location(self):
-        "Where the done inventory move (or receipt) put the goods"
+        """Where the goods ended: the destination of the done move that
+        follows the receipt (inventory or scrap move), else of the receipt
+        """
+        Move = Pool().get('stock.move')
         if not self.return_sale_line:
             return None
         for incoming in self.return_sale_line.moves:
             if incoming.state != 'done':
                 continue
-            shipment = incoming.shipment
-            inventory = [m for m in getattr(shipment, 'inventory_moves', [])
-                if m.origin == incoming and m.state == 'done']
-            if inventory:
-                return inventory[0].to_location
+            following = Move.search([
+                    ('origin', '=', str(incoming)),
+                    ('state', '=', 'done'),
+                    ], order=[('id', 'DESC')], limit=1)
+            if following:
+                return following[0].to_location
             return incoming.to_location
 
 
@@ -801,6 +813,7 @@ class Sale(metaclass=PoolMeta):
 class ReturnRequest(Model):
     "Return request from a channel (RPC)"
     __name__ = 'otwb.oms.return.request'
+    __string__ = "Customer Return Request"
 
     @classmethod
     def __setup__(cls):
@@ -826,14 +839,14 @@ class ReturnRequest(Model):
         ModelAccess = pool.get('ir.model.access')
         Return = pool.get('otwb.oms.return')
         ModelAccess.check('otwb.oms.return', 'create')
-        plan, errors = cls._plan(request)
-        if errors:
-            return {'status': 'rejected', 'errors': errors}
         with without_check_access():
+            plan, errors = cls._plan(request)
+            if errors:
+                return {'status': 'rejected', 'errors': errors}
             returns = Return.create(plan)
-        return {'status': 'accepted', 'returns': [{
-                    'id': r.id, 'number': r.number, 'sale': r.sale.id}
-                for r in returns]}
+            return {'status': 'accepted', 'returns': [{
+                        'id': r.id, 'number': r.number, 'sale': r.sale.id}
+                    for r in returns]}
 
     @classmethod
     def _plan(cls, request):
@@ -872,7 +885,10 @@ class ReturnRequest(Model):
             sales = Sale.search([
                     ('otwb_channel', '=', channel.id),
                     ('otwb_external_id', '=', str(external_id)),
-                    ('origin', '=', None),
+                    ['OR',
+                        ('origin', '=', None),
+                        ('origin', 'like', 'otwb.oms.return,%'),
+                        ],
                     ('state', 'in', ['processing', 'done']),
                     ], order=[('id', 'ASC')])
         if not sales:

@@ -248,6 +248,44 @@ class ReturnsTestCase(unittest.TestCase):
             self.assertNotIn('refunded', events)
             self.assertIn('received', self.events(replacement))
 
+            # The replacement order can be returned in turn once delivered
+            Shipment = pool.get('stock.shipment.out')
+            Shipment.assign_try([shipment])
+            Shipment.pick([shipment])
+            Shipment.pack([shipment])
+            Shipment.do([shipment])
+            again = self.create_return(replacement, [
+                    {'sale_line': line.id, 'quantity': 1}])
+            self.assertEqual(again.sale, replacement)
+
+    @with_transaction()
+    def test_scrap_receipt_into_storage(self):
+        "Warehouse receiving into storage: scrap goes on to a waste location"
+        pool = Pool()
+        Return = pool.get('otwb.oms.return')
+        Location = pool.get('stock.location')
+        with self.setup_data():
+            sale = self.order('RMA-8')
+            warehouse = sale.warehouse
+            storage = warehouse.storage_location
+            Location.write([warehouse], {'input_location': storage.id})
+            sku2 = self.data.products['SKU-0002']
+            before = self.stock(storage, sku2)
+            rma = self.create_return(sale, [
+                    {'sale_line': self.line(sale, 'SKU-0002').id,
+                        'quantity': 1, 'disposition': 'scrap'}])
+            Return.authorize([rma])
+            Return.receive([rma])
+            rma = Return(rma.id)
+            self.assertEqual(rma.state, 'received')
+            shipment, = rma.shipments
+            self.assertEqual(shipment.state, 'done')
+            self.assertEqual(shipment.inventory_moves, ())
+            line, = rma.lines
+            self.assertEqual(line.location.type, 'lost_found')
+            self.assertEqual(self.stock(storage, sku2), before)
+            self.assertEqual(self.stock(line.location, sku2), 1)
+
     @with_transaction()
     def test_over_return_rejected(self):
         "More than shipped minus returned is refused; nothing is written"
@@ -389,3 +427,49 @@ class ReturnsTestCase(unittest.TestCase):
                 (line.product.code, line.quantity, line.disposition),
                 ('SKU-0001', 2, 'scrap'))
             self.assertIn('submit', Request.__rpc__)
+
+    @with_transaction()
+    def test_roles(self):
+        "Order managers authorize, warehouse operators receive, billing reads"
+        pool = Pool()
+        Return = pool.get('otwb.oms.return')
+        Request = pool.get('otwb.oms.return.request')
+        transaction = Transaction()
+        with self.setup_data():
+            sale = self.order('RMA-9')
+            users = self.data.users
+
+            def as_user(login):
+                return transaction.set_user(users[login].id)
+
+            request = {
+                'channel': 'API', 'external_id': 'RMA-9',
+                'reason': 'damaged',
+                'lines': [{'sku': 'SKU-0001', 'quantity': 1}]}
+            with transaction.set_context(_check_access=True):
+                with as_user('warehouse_operator'), \
+                        self.assertRaises(UserError) as cm:
+                    Request.submit(request)
+                self.assertIn('not allowed', cm.exception.message)
+                with as_user('integration'):
+                    result = Request.submit(request)
+                self.assertEqual(result['status'], 'accepted')
+                rma = Return(result['returns'][0]['id'])
+                self.assertEqual(rma.sale, sale)
+                with as_user('billing_clerk'):
+                    self.assertEqual(Return(rma.id).state, 'draft')
+                    with self.assertRaises(UserError) as cm:
+                        Return.authorize([Return(rma.id)])
+                    self.assertIn('"authorize', cm.exception.message)
+                with as_user('order_manager'):
+                    Return.authorize([Return(rma.id)])
+                with as_user('warehouse_operator'):
+                    with self.assertRaises(UserError) as cm:
+                        Return.do([Return(rma.id)])
+                    self.assertIn('"do', cm.exception.message)
+                    Return.receive([Return(rma.id)])
+                with as_user('order_manager'):
+                    Return.do([Return(rma.id)])
+            rma = Return(rma.id)
+            self.assertEqual(rma.state, 'done')
+            self.assertEqual(rma.credit_note.total_amount, Decimal('-111.87'))
