@@ -470,6 +470,11 @@ class ReturnsTestCase(unittest.TestCase):
                     Return.receive([Return(rma.id)])
                 with as_user('order_manager'):
                     Return.do([Return(rma.id)])
+                    other = self.create_return(sale, [{
+                                'sale_line': self.line(sale, 'SKU-0002').id,
+                                'quantity': 1, 'disposition': 'scrap'}])
+                    self.assertTrue(other.number.startswith('RMA'))
+                    Return.cancel([other])
             rma = Return(rma.id)
             self.assertEqual(rma.state, 'done')
             self.assertEqual(rma.credit_note.total_amount, Decimal('-111.87'))
