@@ -29,11 +29,12 @@ the glossary.
 Glossary (keep translations consistent with it; full list in docs/i18n.md):
 
     order 订单            channel 渠道          fulfilment rule 履约规则
-    hold 拦截/挂起        wave 波次             pick 拣货
-    put-away 上架         carrier 承运商        waybill / AWB 运单
-    trip 行程             billing 计费          rate card 费率卡
-    receivable 应收       payable 应付          reconciliation 对账
-    accrual 预提          charge 费用           shipment 发货单
+    hold 拦截 (放行)      ASN 预到货通知        zone / bin 库区 / 库位
+    wave 波次 (下发)      pick 拣货             put-away 上架
+    shipment 发货单       carrier 承运商        waybill 运单
+    trip / stop 行程/站点 billing 计费          charge 费用
+    rate card 费率卡      receivable 应收       payable 应付
+    reconciliation 对账   accrual 预提          invoice 发票 / 开票
 """
 import argparse
 import os
@@ -117,30 +118,40 @@ def _export(modules, config, path):
 
     pool = Pool(DATABASE)
     pool.init()
+    with Transaction().start(DATABASE, 0, readonly=False) as transaction:
+        try:
+            return make_templates(modules)
+        finally:
+            transaction.rollback()
+
+
+def make_templates(modules):
+    """Return {module: polib.POFile}: the zh_CN po file Tryton exports for
+    each module, run in the current transaction.  It writes ir.translation
+    rows: the caller rolls the transaction back."""
+    from trytond.pool import Pool
+    pool = Pool()
+    Lang = pool.get('ir.lang')
+    Translation = pool.get('ir.translation')
+    Set = pool.get('ir.translation.set', type='wizard')
+    Update = pool.get('ir.translation.update', type='wizard')
+    lang, = Lang.search([('code', '=', LANG)])
+    # "Set Translations": the strings of every view and report
+    session_id, _, _ = Set.create()
+    Set(session_id).transition_set_()
+    Set.delete(session_id)
+    # "Update Translations" for zh_CN: a zh_CN row for each string
+    session_id, _, _ = Update.create()
+    update = Update(session_id)
+    update.start.language = lang
+    update.do_update({})
+    Update.delete(session_id)
+    # "Export Translations", module by module
     templates = {}
-    with Transaction().start(DATABASE, 0, readonly=False):
-        Lang = pool.get('ir.lang')
-        Translation = pool.get('ir.translation')
-        Set = pool.get('ir.translation.set', type='wizard')
-        Update = pool.get('ir.translation.update', type='wizard')
-        lang, = Lang.search([('code', '=', LANG)])
-        # "Set Translations": the strings of every view and report
-        session_id, _, _ = Set.create()
-        Set(session_id).transition_set_()
-        Set.delete(session_id)
-        # "Update Translations" for zh_CN: a zh_CN row for each string
-        session_id, _, _ = Update.create()
-        update = Update(session_id)
-        update.start.language = lang
-        update.do_update({})
-        Update.delete(session_id)
-        # "Export Translations", module by module
-        for module in modules:
-            content = Translation.translation_export(LANG, module)
-            pofile = polib.pofile(
-                content.decode('utf-8') if content else '')
-            templates[module] = pofile
-        Transaction().rollback()
+    for module in modules:
+        content = Translation.translation_export(LANG, module)
+        templates[module] = (polib.pofile(content.decode('utf-8'))
+            if content else polib.POFile())
     return templates
 
 

@@ -1,0 +1,160 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Every OTWB string has a Simplified Chinese translation, and it loads.
+
+The check is ``python -m otwb_tools.i18n --check`` run in-process on the
+test database: Tryton's "Set Translations", "Update Translations" and
+"Export Translations" make the current template of each module, compared
+with ``addons/<module>/locale/zh_CN.po``.  To fix a failure run
+``.venv/bin/python -m otwb_tools.i18n`` and translate the empty or fuzzy
+entries (docs/i18n.md).
+"""
+import os
+import time
+import unittest
+
+from trytond.i18n import gettext
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from otwb_tools import i18n
+
+MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
+
+
+@unittest.skipIf(
+    os.environ.get('TRYTOND_DATABASE_URI', 'sqlite').startswith(
+        'postgresql'),
+    "translations do not depend on the backend: SQLite pass only")
+class TranslationsTestCase(unittest.TestCase):
+    "zh_CN translations of the OTWB modules"
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module(MODULES)
+
+    @with_transaction()
+    def test_every_entry_translated(self):
+        "Every string of every OTWB module has a zh_CN translation"
+        started = time.perf_counter()
+        templates = i18n.make_templates(i18n.MODULES)
+        found = i18n.check(templates)
+        elapsed = time.perf_counter() - started
+        self.assertEqual(set(templates), set(i18n.MODULES))
+        for module, template in templates.items():
+            # a template is never empty: models, fields, menus at least
+            self.assertGreater(len(template), 10, module)
+        if found:
+            self.fail('%d zh_CN entries to fix (%.1f s); run '
+                '".venv/bin/python -m otwb_tools.i18n" and translate them '
+                '(docs/i18n.md):\n%s' % (len(found), elapsed, '\n'.join(
+                        '%s\t%s\t%s\t%s\t%r' % (problem, module, type_,
+                            name, source)
+                        for module, type_, name, source, problem in found)))
+
+    def test_check_reports_problems(self):
+        "The check lists missing, untranslated, fuzzy and obsolete entries"
+        import polib
+        template = polib.POFile()
+        current = polib.POFile()
+        for ctxt, msgid in [
+                ('field:sale.sale,otwb_channel:', 'Channel'),
+                ('field:otwb.oms.hold,state:', 'State'),
+                ('field:otwb.oms.hold,code:', 'Reason'),
+                ('model:ir.ui.menu,name:menu_orders', 'Orders'),
+                ]:
+            template.append(polib.POEntry(msgctxt=ctxt, msgid=msgid))
+        current.append(polib.POEntry(msgctxt='field:sale.sale,otwb_channel:',
+                msgid='Channel', msgstr='渠道'))
+        current.append(polib.POEntry(msgctxt='field:otwb.oms.hold,state:',
+                msgid='State', msgstr=''))
+        current.append(polib.POEntry(msgctxt='field:otwb.oms.hold,code:',
+                msgid='Reason', msgstr='原因', flags=['fuzzy']))
+        current.append(polib.POEntry(msgctxt='field:otwb.oms.hold,old:',
+                msgid='Old', msgstr='旧'))
+        found = i18n.problems('otwb_oms', template, current)
+        self.assertEqual(sorted(found), sorted([
+                    ('otwb_oms', 'field', 'otwb.oms.hold,state', 'State',
+                        'untranslated'),
+                    ('otwb_oms', 'field', 'otwb.oms.hold,code', 'Reason',
+                        'fuzzy'),
+                    ('otwb_oms', 'model', 'ir.ui.menu,name (menu_orders)',
+                        'Orders', 'missing'),
+                    ('otwb_oms', 'field', 'otwb.oms.hold,old', 'Old',
+                        'obsolete'),
+                    ]))
+
+    def test_merge_keeps_translations(self):
+        "Merging keeps translations, adds new entries, drops obsolete ones"
+        import polib
+        template = polib.POFile()
+        for ctxt, msgid in [
+                ('field:sale.sale,otwb_channel:', 'Channel'),
+                ('field:otwb.oms.hold,code:', 'Hold Reason'),
+                ('field:otwb.oms.hold,state:', 'State'),
+                ]:
+            template.append(polib.POEntry(msgctxt=ctxt, msgid=msgid))
+        current = polib.POFile()
+        current.append(polib.POEntry(msgctxt='field:sale.sale,otwb_channel:',
+                msgid='Channel', msgstr='渠道'))
+        current.append(polib.POEntry(msgctxt='field:otwb.oms.hold,code:',
+                msgid='Reason', msgstr='原因'))
+        current.append(polib.POEntry(msgctxt='field:otwb.oms.hold,old:',
+                msgid='Old', msgstr='旧'))
+        pofile, counts = i18n.merge(template, current)
+        entries = {e.msgctxt: e for e in pofile}
+        self.assertEqual(sorted(entries), [
+                'field:otwb.oms.hold,code:', 'field:otwb.oms.hold,state:',
+                'field:sale.sale,otwb_channel:'])
+        self.assertEqual(entries['field:sale.sale,otwb_channel:'].msgstr,
+            '渠道')
+        self.assertEqual(entries['field:otwb.oms.hold,state:'].msgstr, '')
+        # the English changed: old translation kept as a fuzzy hint
+        changed = entries['field:otwb.oms.hold,code:']
+        self.assertEqual((changed.msgstr, changed.fuzzy,
+                changed.previous_msgid), ('原因', True, 'Reason'))
+        # kept, new, fuzzy, dropped
+        self.assertEqual(counts, (1, 1, 1, 1))
+
+    @with_transaction()
+    def test_zh_cn_loads(self):
+        "Loading zh_CN gives Chinese labels, selections, menus and messages"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        ModelData = pool.get('ir.model.data')
+        Menu = pool.get('ir.ui.menu')
+        Model = pool.get('ir.model')
+        Sale = pool.get('sale.sale')
+        Channel = pool.get('otwb.oms.channel')
+        Task = pool.get('otwb.wms.task')
+        Charge = pool.get('otwb.bms.charge')
+
+        zh, = Lang.search([('code', '=', 'zh_CN')])
+        Lang.load_translations([zh])
+
+        with Transaction().set_context(language='zh_CN'):
+            self.assertEqual(
+                Sale.fields_get(['otwb_channel'])['otwb_channel']['string'],
+                '渠道')
+            channel = Channel.fields_get(['name', 'type', 'code'])
+            self.assertEqual(channel['name']['string'], '名称')
+            self.assertEqual(channel['code']['help'],
+                '外部系统随每个订单发送的代码。')
+            self.assertIn(['taobao', '淘宝'],
+                [list(s) for s in channel['type']['selection']])
+            self.assertIn(['putaway', '上架'], [list(s) for s in
+                    Task.fields_get(['type'])['type']['selection']])
+            self.assertIn(['receivable', '应收'], [list(s) for s in
+                    Charge.fields_get(['kind'])['kind']['selection']])
+            model, = Model.search([('name', '=', 'otwb.bms.rate_card')])
+            self.assertEqual(model.string, '费率卡')
+            menu = Menu(ModelData.get_id('otwb_wms', 'menu_wave'))
+            self.assertEqual(menu.name, '波次')
+            self.assertEqual(gettext('otwb_oms.msg_channel_code_unique'),
+                '渠道代码必须唯一。')
+        # English stays the default
+        with Transaction().set_context(language='en'):
+            self.assertEqual(
+                Sale.fields_get(['otwb_channel'])['otwb_channel']['string'],
+                'Channel')
