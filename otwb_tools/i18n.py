@@ -16,7 +16,9 @@ source as ``#| msgid``.  Then translate the empty and fuzzy entries (and
 delete the ``#, fuzzy`` line of each one reviewed).
 
 With ``--check`` nothing is written: it lists every entry that is missing,
-empty, fuzzy or obsolete as ``module  type  name  source`` and exits 1.
+empty, fuzzy, obsolete or whose translation lost or changed a
+``%(name)s`` placeholder, as ``problem  module  type  name  source``, and
+exits 1 if there is any.
 
 The template comes from a scratch SQLite database, in a temporary folder,
 where all the OTWB modules are activated; there Tryton's "Set Translations"
@@ -38,6 +40,7 @@ Glossary (keep translations consistent with it; full list in docs/i18n.md):
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -205,8 +208,18 @@ def merge(template, current):
     return pofile, (kept, new, fuzzy, dropped)
 
 
+PLACEHOLDER = re.compile(r'%\(\w+\)[sdrf]|%%')
+
+
+def placeholders(text):
+    "The sorted %(name)s placeholders (and %% signs) of a text"
+    return sorted(PLACEHOLDER.findall(text or ''))
+
+
 def problems(module, template, current):
-    "List of (module, type, name, source, problem) for a module"
+    """List of (module, type, name, source, problem) for a module; problem
+    is missing, untranslated, fuzzy, placeholders (the translation does not
+    have the same %(name)s placeholders as the source) or obsolete"""
     result = []
     keys = {entry_key(e) for e in template}
     old = {entry_key(e): e for e in current if not e.obsolete}
@@ -218,6 +231,8 @@ def problems(module, template, current):
             problem = 'fuzzy'
         elif not previous.translated():
             problem = 'untranslated'
+        elif placeholders(entry.msgid) != placeholders(previous.msgstr):
+            problem = 'placeholders'
         else:
             continue
         result.append(describe(module, entry) + (problem,))

@@ -54,7 +54,7 @@ class TranslationsTestCase(unittest.TestCase):
                         for module, type_, name, source, problem in found)))
 
     def test_check_reports_problems(self):
-        "The check lists missing, untranslated, fuzzy and obsolete entries"
+        "The check lists missing, untranslated, fuzzy, obsolete, lost %()s"
         import polib
         template = polib.POFile()
         current = polib.POFile()
@@ -73,6 +73,11 @@ class TranslationsTestCase(unittest.TestCase):
                 msgid='Reason', msgstr='原因', flags=['fuzzy']))
         current.append(polib.POEntry(msgctxt='field:otwb.oms.hold,old:',
                 msgid='Old', msgstr='旧'))
+        message = ('model:ir.message,text:msg_channel_code_unique',
+            'Channel "%(code)s" exists at %(pct)s %%.')
+        template.append(polib.POEntry(msgctxt=message[0], msgid=message[1]))
+        current.append(polib.POEntry(msgctxt=message[0], msgid=message[1],
+                msgstr='渠道"%(channel)s"已存在 %(pct)s %%。'))
         found = i18n.problems('otwb_oms', template, current)
         self.assertEqual(sorted(found), sorted([
                     ('otwb_oms', 'field', 'otwb.oms.hold,state', 'State',
@@ -83,7 +88,12 @@ class TranslationsTestCase(unittest.TestCase):
                         'Orders', 'missing'),
                     ('otwb_oms', 'field', 'otwb.oms.hold,old', 'Old',
                         'obsolete'),
+                    ('otwb_oms', 'model',
+                        'ir.message,text (msg_channel_code_unique)',
+                        message[1], 'placeholders'),
                     ]))
+        self.assertEqual(i18n.placeholders('%(a)s of %(b)s: 5 %%'),
+            ['%%', '%(a)s', '%(b)s'])
 
     def test_merge_keeps_translations(self):
         "Merging keeps translations, adds new entries, drops obsolete ones"
