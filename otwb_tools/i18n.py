@@ -64,6 +64,18 @@ def entry_key(entry):
     return (entry.msgctxt, entry.msgid)
 
 
+def override_target(entry):
+    """(module, context) of the string of another module that the entry
+    overrides, None for an entry of the module itself.  Tryton reads a
+    context ``type:name:module.fs_id`` (``module.`` for fields, helps,
+    selections, views...) as a translation of that module's string."""
+    type_, name, res_id = (entry.msgctxt or '::').split(':', 2)
+    if '.' not in res_id:
+        return None
+    module, fs_id = res_id.split('.', 1)
+    return module, '%s:%s:%s' % (type_, name, fs_id)
+
+
 def describe(module, entry):
     "(module, type, name, source) of a po entry"
     type_, name = (entry.msgctxt or '::').split(':', 2)[:2]
@@ -149,9 +161,12 @@ def make_templates(modules):
     update.start.language = lang
     update.do_update({})
     Update.delete(session_id)
-    # "Export Translations", module by module
+    # "Export Translations", module by module, and the modules whose
+    # strings the OTWB po files override
+    overridden = {target[0] for module in modules
+        for target in map(override_target, read_po(module)) if target}
     templates = {}
-    for module in modules:
+    for module in list(modules) + sorted(overridden - set(modules)):
         content = Translation.translation_export(LANG, module)
         templates[module] = (polib.pofile(content.decode('utf-8'))
             if content else polib.POFile())
@@ -172,6 +187,11 @@ def merge(template, current):
     pofile.metadata = {'Content-Type': 'text/plain; charset=utf-8'}
     kept = new = fuzzy = 0
     used = set()
+    for entry in current:
+        # translations of other modules' strings: kept as they are
+        if not entry.obsolete and override_target(entry):
+            used.add(entry_key(entry))
+            pofile.append(entry)
     for entry in template:
         entry.flags = [f for f in entry.flags if f != 'fuzzy']
         entry.msgstr = ''
@@ -216,14 +236,22 @@ def placeholders(text):
     return sorted(PLACEHOLDER.findall(text or ''))
 
 
-def problems(module, template, current):
+def problems(module, template, current, templates=None):
     """List of (module, type, name, source, problem) for a module; problem
     is missing, untranslated, fuzzy, placeholders (the translation does not
-    have the same %(name)s placeholders as the source) or obsolete"""
+    have the same %(name)s placeholders as the source) or obsolete (also an
+    override of a string that its module, in templates, no longer has)"""
     result = []
     keys = {entry_key(e) for e in template}
     old = {entry_key(e): e for e in current if not e.obsolete}
-    for entry in template:
+    overrides = [e for e in current
+        if not e.obsolete and override_target(e)]
+    for entry in overrides:
+        target_module, context = override_target(entry)
+        target = (templates or {}).get(target_module, [])
+        if (context, entry.msgid) not in {entry_key(e) for e in target}:
+            result.append(describe(module, entry) + ('obsolete',))
+    for entry in template + overrides:
         previous = old.get(entry_key(entry))
         if previous is None:
             problem = 'missing'
@@ -237,7 +265,8 @@ def problems(module, template, current):
             continue
         result.append(describe(module, entry) + (problem,))
     for entry in current:
-        if not entry.obsolete and entry_key(entry) not in keys:
+        if (not entry.obsolete and entry_key(entry) not in keys
+                and not override_target(entry)):
             result.append(describe(module, entry) + ('obsolete',))
     return result
 
@@ -249,16 +278,23 @@ def read_po(module):
     return polib.POFile()
 
 
+def otwb(templates):
+    "The OTWB modules of templates, in order"
+    return [m for m in MODULES if m in templates]
+
+
 def check(templates):
-    "Return the list of problems of all modules"
+    "Return the list of problems of all OTWB modules of templates"
     result = []
-    for module, template in templates.items():
-        result.extend(problems(module, template, read_po(module)))
+    for module in otwb(templates):
+        result.extend(problems(module, templates[module], read_po(module),
+                templates))
     return result
 
 
 def update(templates, out=sys.stdout):
-    for module, template in templates.items():
+    for module in otwb(templates):
+        template = templates[module]
         pofile, (kept, new, fuzzy, dropped) = merge(
             template, read_po(module))
         path = po_path(module)
@@ -298,9 +334,10 @@ def main(argv=None):
             print('%s\t%s\t%s\t%s\t%r' % (
                     problem, module, type_, name, source))
         print('%d entries in %d modules (%s), %d to fix, in %.1f s' % (
-                sum(len(t) for t in templates.values()), len(templates),
-                ', '.join('%s %d' % (m, len(t))
-                    for m, t in templates.items()),
+                sum(len(templates[m]) for m in otwb(templates)),
+                len(otwb(templates)),
+                ', '.join('%s %d' % (m, len(templates[m]))
+                    for m in otwb(templates)),
                 len(found), time.perf_counter() - started))
         if found:
             print('Run ".venv/bin/python -m otwb_tools.i18n" and translate '
