@@ -9,6 +9,8 @@ after commit when no worker runs, in ``trytond-worker`` processes else.
 """
 import datetime as dt
 import json
+from collections import defaultdict
+from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
@@ -363,6 +365,7 @@ class Intake(Workflow, ModelSQL, ModelView):
         cls.lock(intakes)
         payloads = [json.loads(i.payload) for i in intakes]
         catalog, channels = cls._catalog(payloads)
+        cls._guard_stock(payloads, catalog)
         sales, done = [], []
         for intake, payload in zip(intakes, payloads):
             order, errors = engine.validate_order(payload, catalog)
@@ -381,6 +384,26 @@ class Intake(Workflow, ModelSQL, ModelView):
         if done:
             cls.write(done, {'processed_at': dt.datetime.now()})
             cls.processed(done)
+
+    @classmethod
+    def _guard_stock(cls, payloads, catalog):
+        """Lock the tight stock of the whole batch before allocating, so
+        the transaction restarts at most once (see stock_control)"""
+        pool = Pool()
+        Location = pool.get('stock.location')
+        Control = pool.get('otwb.oms.stock.control')
+        demand = defaultdict(Decimal)
+        for payload in payloads:
+            for line in (payload or {}).get('lines') or []:
+                try:
+                    product = catalog.products[line['sku']].id
+                    demand[product] += Decimal(str(line['quantity']))
+                except (KeyError, TypeError, ValueError, ArithmeticError,
+                        AttributeError):
+                    continue  # invalid lines are rejected later
+        if demand:
+            Control.guard_batch(
+                Location.search([('type', '=', 'warehouse')]), demand)
 
     @classmethod
     @Workflow.transition('processed')

@@ -1,6 +1,7 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from trytond.i18n import gettext
@@ -8,6 +9,7 @@ from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
+from . import stock_control
 from .engine import allocation
 from .engine import holds as holds_engine
 from .engine import split as split_engine
@@ -107,20 +109,11 @@ class Sale(metaclass=PoolMeta):
         return party, address
 
     @classmethod
-    def _otwb_availability(cls, warehouses, product_ids):
-        "Net available quantity per (warehouse id, product id)"
-        pool = Pool()
-        Product = pool.get('product.product')
-        Date = pool.get('ir.date')
-        storage = {w.storage_location.id: w.id for w in warehouses}
-        with Transaction().set_context(
-                stock_date_end=Date.today(), stock_assign=True,
-                forecast=False):
-            quantities = Product.products_by_location(
-                list(storage), with_childs=True,
-                grouping_filter=(list(product_ids),))
-        return {(storage[loc], product): Decimal(str(qty))
-            for (loc, product), qty in quantities.items()}
+    def _otwb_availability(cls, warehouses, product_ids, demand=None):
+        """Net available quantity per (warehouse id, product id), guarded
+        against concurrent allocations (see stock_control)"""
+        return stock_control.net_availability(
+            warehouses, product_ids, demand=demand)
 
     @classmethod
     def otwb_create_from_order(cls, order, channel, intake):
@@ -150,7 +143,9 @@ class Sale(metaclass=PoolMeta):
                     id=w.id, latitude=w.otwb_latitude,
                     longitude=w.otwb_longitude)
                 for w in warehouses],
-            cls._otwb_availability(warehouses, products),
+            cls._otwb_availability(warehouses, products, demand={
+                    p: sum(line.quantity for line in order.lines
+                        if line.product_id == p) for p in products}),
             policy=policy,
             destination=allocation.Destination(
                 latitude=order.shipping_address.latitude,
@@ -161,6 +156,13 @@ class Sale(metaclass=PoolMeta):
             hold_list.insert(0, holds_engine.Hold(
                     'rule', rule.hold_reason or rule.name,
                     {'rule': rule.id}))
+        if not hold_list:
+            # later orders of this transaction must not promise these units
+            allocated = defaultdict(Decimal)
+            for g in plan.groups:
+                for a in g.lines:
+                    allocated[g.warehouse, a.product] += a.quantity
+            pool.get('otwb.oms.stock.control').record_allocation(allocated)
         groups = [(g.warehouse, {a.line_id: a.quantity for a in g.lines})
             for g in plan.groups]
         if plan.unallocated:
@@ -337,6 +339,7 @@ class Sale(metaclass=PoolMeta):
                 or s.otwb_merge_until <= dt.datetime.now()]
         if shipments:
             Shipment.assign_try(sorted(shipments, key=lambda s: s.id))
+        pool.get('otwb.oms.stock.control').reserved()
 
 
 class OrderEvent(ModelSQL, ModelView):
