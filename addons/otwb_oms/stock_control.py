@@ -118,7 +118,15 @@ class StockControl(ModelSQL, ModelView):
         if not pairs or not transaction.database.has_select_for():
             # SQLite: one writer at a time, the snapshot is the database
             return
-        pairs = sorted(set(pairs))
+        # records created by this transaction are invisible to the others:
+        # nobody else can allocate them (and the guard rows, committed
+        # apart, could not reference them)
+        new_products = set(transaction.create_records['product.product'])
+        new_locations = set(transaction.create_records['stock.location'])
+        pairs = sorted({(w, p) for w, p in pairs
+                if p not in new_products and w not in new_locations})
+        if not pairs:
+            return
         table = cls.__table__()
         condition = Literal(False)
         for warehouse, product in pairs:
