@@ -31,6 +31,10 @@ def payloads(prefix, count):
     result = []
     for n in range(count):
         payload = flow.demo_payload('%s-%06d' % (prefix, n), 'API')
+        # peak day: many buyers (one buyer would trip the velocity rule)
+        payload['customer'] = {'name': "Buyer %s-%d" % (prefix, n),
+            'email': 'buyer.%s.%d@example.cn' % (prefix.lower(), n),
+            'phone': '+86 138 %04d %04d' % (n // 10000, n % 10000)}
         payload['lines'] = [
             {'sku': 'SKU-%04d' % (1 + (n + k) % 12), 'quantity': 1 + k,
                 'unit_price': '10.00'} for k in range(3)]
@@ -167,7 +171,9 @@ def main():
         with Transaction().start(args.database, user, context=context):
             Party = pool.get('party.party')
             Product = pool.get('product.product')
-            party = Party.search([], limit=1)[0]
+            # a channel customer, with its addresses
+            party = pool.get('sale.sale').search(
+                [('otwb_channel', '!=', None)], limit=1)[0].party
             products = Product.search([('code', 'like', 'SKU-%')],
                 limit=3)
             party_id = party.id

@@ -221,11 +221,11 @@ class Sale(metaclass=PoolMeta):
         return result, errors
 
     @classmethod
-    def otwb_create_from_order(cls, order, channel, intake):
+    def otwb_create_from_orders(cls, items):
         "Compute the duties of the new sales; hold those missing data"
         pool = Pool()
         Hold = pool.get('otwb.oms.hold')
-        sales = super().otwb_create_from_order(order, channel, intake)
+        sales = super().otwb_create_from_orders(items)
         problems = cls.otwb_compute_duties(
             [s for s in cls.browse([s.id for s in sales])
                 if s.otwb_cross_border])

@@ -9,8 +9,6 @@ after commit when no worker runs, in ``trytond-worker`` processes else.
 """
 import datetime as dt
 import json
-from collections import defaultdict
-from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
@@ -182,6 +180,7 @@ class Intake(Workflow, ModelSQL, ModelView):
                     'otwb_base.msg_payload_too_large',
                     count=len(payloads), limit=limit))
         user = Transaction().user
+        integration_user = user != 0 and cls._is_integration_user(user)
         catalog, channel_records = cls._catalog(payloads)
         now = dt.datetime.now()
 
@@ -200,8 +199,7 @@ class Intake(Workflow, ModelSQL, ModelView):
                         and not isinstance(payload.get('external_id'), bool):
                     external_id = str(payload['external_id']).strip()[:64]
             channel = channel_records.get(channel_code)
-            if (order and channel and user != 0
-                    and cls._is_integration_user(user)
+            if (order and channel and integration_user
                     and channel.integration_user
                     and channel.integration_user.id != user):
                 order, errors = None, [{
@@ -292,6 +290,8 @@ class Intake(Workflow, ModelSQL, ModelView):
         ModelData = pool.get('ir.model.data')
         User = pool.get('res.user')
         group = ModelData.get_id('otwb_base', 'group_integration')
+        if user_id == Transaction().user:
+            return group in User.get_groups()  # cached per transaction
         return group in {g.id for g in User(user_id).groups}
 
     @classmethod
@@ -365,8 +365,7 @@ class Intake(Workflow, ModelSQL, ModelView):
         cls.lock(intakes)
         payloads = [json.loads(i.payload) for i in intakes]
         catalog, channels = cls._catalog(payloads)
-        cls._guard_stock(payloads, catalog)
-        sales, done = [], []
+        orders, done = [], []
         for intake, payload in zip(intakes, payloads):
             order, errors = engine.validate_order(payload, catalog)
             if not order:
@@ -377,33 +376,13 @@ class Intake(Workflow, ModelSQL, ModelView):
                         })
                 cls.fail([intake])
                 continue
-            sales.extend(Sale.otwb_create_from_order(
-                    order, channels[order.channel], intake))
+            orders.append((order, channels[order.channel], intake))
             done.append(intake)
+        sales = Sale.otwb_create_from_orders(orders) if orders else []
         Sale.otwb_confirm(sales)
         if done:
             cls.write(done, {'processed_at': dt.datetime.now()})
             cls.processed(done)
-
-    @classmethod
-    def _guard_stock(cls, payloads, catalog):
-        """Lock the tight stock of the whole batch before allocating, so
-        the transaction restarts at most once (see stock_control)"""
-        pool = Pool()
-        Location = pool.get('stock.location')
-        Control = pool.get('otwb.oms.stock.control')
-        demand = defaultdict(Decimal)
-        for payload in payloads:
-            for line in (payload or {}).get('lines') or []:
-                try:
-                    product = catalog.products[line['sku']].id
-                    demand[product] += Decimal(str(line['quantity']))
-                except (KeyError, TypeError, ValueError, ArithmeticError,
-                        AttributeError):
-                    continue  # invalid lines are rejected later
-        if demand:
-            Control.guard_batch(
-                Location.search([('type', '=', 'warehouse')]), demand)
 
     @classmethod
     @Workflow.transition('processed')

@@ -217,9 +217,8 @@ class OrderEvent(metaclass=PoolMeta):
     __name__ = 'otwb.oms.order.event'
 
     @classmethod
-    def add(cls, sales, type_, source=None, description=None, time=None):
-        events = super().add(sales, type_, source=source,
-            description=description, time=time)
+    def add_batch(cls, entries, time=None):
+        events = super().add_batch(entries, time=time)
         Pool().get('otwb.oms.notification').create_for(events)
         return events
 

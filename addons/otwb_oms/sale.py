@@ -4,6 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from sql.aggregate import Sum
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
@@ -64,66 +65,144 @@ class Sale(metaclass=PoolMeta):
     # --- creation from an intake ----------------------------------------
     @classmethod
     def _otwb_party(cls, order):
+        return cls._otwb_parties([order])[0]
+
+    @classmethod
+    def _otwb_parties(cls, orders):
+        """(party, address) of each channel order: the party with the
+        customer's e-mail or a new one, its matching address or a new one;
+        the new records of the batch are saved in one go."""
         pool = Pool()
         Party = pool.get('party.party')
         Contact = pool.get('party.contact_mechanism')
         Address = pool.get('party.address')
         Country = pool.get('country.country')
         Subdivision = pool.get('country.subdivision')
-        contacts = Contact.search([
-                ('type', '=', 'email'),
-                ('value', '=', order.customer.email),
-                ], limit=1)
-        if contacts:
-            party = contacts[0].party
-        else:
-            mechanisms = [Contact(type='email', value=order.customer.email)]
+        emails = {o.customer.email for o in orders}
+        parties = {}
+        for contact in Contact.search([
+                    ('type', '=', 'email'),
+                    ('value', 'in', list(emails)),
+                    ], order=[('id', 'ASC')]):
+            parties.setdefault(contact.value, contact.party)
+        new_parties = []
+        for order in orders:
+            email = order.customer.email
+            if email in parties:
+                continue
+            mechanisms = [Contact(type='email', value=email)]
             if order.customer.phone:
                 mechanisms.append(
                     Contact(type='phone', value=order.customer.phone))
-            party = Party(
+            parties[email] = Party(
                 name=order.customer.name, contact_mechanisms=mechanisms,
                 addresses=[])
-            party.save()
-        a = order.shipping_address
-        for address in party.addresses:
-            if (address.street == a.street and address.city == a.city
-                    and (address.postal_code or None) == a.postal_code
-                    and address.country and address.country.code == a.country):
-                return party, address
-        country, = Country.search([('code', '=', a.country)], limit=1)
-        subdivision = None
-        if a.subdivision:
-            subdivisions = Subdivision.search(
-                [('code', '=', a.subdivision)], limit=1)
-            subdivision = subdivisions[0] if subdivisions else None
-        address = Address(
-            party=party, party_name=a.name if a.name != party.name else None,
-            street=a.street, city=a.city, postal_code=a.postal_code,
-            country=country, subdivision=subdivision,
-            otwb_latitude=(
-                float(a.latitude) if a.latitude is not None else None),
-            otwb_longitude=(
-                float(a.longitude) if a.longitude is not None else None))
-        address.save()
-        return party, address
+            new_parties.append(parties[email])
+        if new_parties:
+            Party.save(new_parties)
+        countries = {c.code: c for c in Country.search([
+                    ('code', 'in', list({o.shipping_address.country
+                                for o in orders}))])}
+        subdivisions = {}
+        codes = {o.shipping_address.subdivision for o in orders
+            if o.shipping_address.subdivision}
+        if codes:
+            for subdivision in Subdivision.search(
+                    [('code', 'in', list(codes))]):
+                subdivisions.setdefault(subdivision.code, subdivision)
+        result, new_addresses, made = [], [], {}
+        for order in orders:
+            party = parties[order.customer.email]
+            a = order.shipping_address
+            key = (party.id, a.street, a.city, a.postal_code, a.country)
+            address = made.get(key)
+            if address is None:
+                for existing in party.addresses:
+                    if (existing.street == a.street
+                            and existing.city == a.city
+                            and (existing.postal_code or None)
+                            == a.postal_code
+                            and existing.country
+                            and existing.country.code == a.country):
+                        address = existing
+                        break
+            if address is None:
+                address = Address(
+                    party=party,
+                    party_name=a.name if a.name != party.name else None,
+                    street=a.street, city=a.city,
+                    postal_code=a.postal_code,
+                    country=countries[a.country],
+                    subdivision=subdivisions.get(a.subdivision),
+                    otwb_latitude=(float(a.latitude)
+                        if a.latitude is not None else None),
+                    otwb_longitude=(float(a.longitude)
+                        if a.longitude is not None else None))
+                new_addresses.append(address)
+            made[key] = address
+            result.append((party, address))
+        if new_addresses:
+            Address.save(new_addresses)
+        return result
 
     @classmethod
-    def _otwb_availability(cls, warehouses, product_ids, demand=None):
-        """Net available quantity per (warehouse id, product id), guarded
-        against concurrent allocations (see stock_control)"""
-        return stock_control.net_availability(
-            warehouses, product_ids, demand=demand)
+    def _otwb_availability(cls, warehouses, product_ids):
+        "Net available quantity per (warehouse id, product id)"
+        return stock_control.net_availability(warehouses, product_ids)
 
     @classmethod
     def otwb_create_from_order(cls, order, channel, intake):
-        """Create the sales of a validated channel order: one per
-        warehouse of its fulfilment plan."""
+        "Create the sales of one validated channel order"
+        return cls.otwb_create_from_orders([(order, channel, intake)])
+
+    @classmethod
+    def otwb_create_from_orders(cls, items):
+        """Create the sales of validated channel orders, given as (order,
+        channel, intake): one per warehouse of each order's fulfilment
+        plan.  Orders are allocated one after the other (each sees the
+        stock the previous ones took); the records are saved in batches."""
+        pool = Pool()
+        Event = pool.get('otwb.oms.order.event')
+        Hold = pool.get('otwb.oms.hold')
+        parties = cls._otwb_parties([order for order, _, _ in items])
+        # one stock query for the batch (stock_control caches it)
+        cls._otwb_availability(
+            {w for _, channel, _ in items
+                for w in channel.ordered_warehouses},
+            {line.product_id for order, _, _ in items
+                for line in order.lines})
+        built = []
+        for (order, channel, intake), (party, address) in zip(
+                items, parties, strict=True):
+            built.append(cls._otwb_build_sales(
+                    order, channel, intake, party, address))
+        pool.get('otwb.oms.stock.control').forget_stock()
+        all_sales = [sale for sales, _ in built for sale in sales]
+        cls.save(all_sales)
+        entries = []
+        for (order, channel, intake), (sales, _) in zip(items, built):
+            for sale in sales:
+                description = "channel %s order %s" % (
+                    channel.code, order.external_id)
+                if len(sales) > 1:
+                    description += " (%s)" % sale.otwb_split
+                entries.append((sale, 'received', intake, description))
+            entries.extend((sale, 'validated', intake, None)
+                for sale in sales)
+        Event.add_batch(entries)
+        for sales, hold_list in built:
+            if hold_list:
+                for sale in sales:
+                    Hold.add(sale, hold_list)
+        return all_sales
+
+    @classmethod
+    def _otwb_build_sales(cls, order, channel, intake, party, address):
+        """Allocate a channel order and build (unsaved) its sales; return
+        them with the holds to open"""
         pool = Pool()
         Line = pool.get('sale.line')
         Product = pool.get('product.product')
-        Event = pool.get('otwb.oms.order.event')
-        party, address = cls._otwb_party(order)
         Rule = pool.get('otwb.oms.fulfilment.rule')
         rule = Rule.find(Rule.pattern_for(order, channel))
         warehouses = channel.ordered_warehouses
@@ -134,6 +213,7 @@ class Sale(metaclass=PoolMeta):
             policy = rule.policy or 'split'
         products = {p.id: p for p in Product.browse(
                     list({line.product_id for line in order.lines}))}
+        available = cls._otwb_availability(warehouses, products)
         plan = allocation.plan_fulfilment(
             [allocation.OrderLine(
                     id=line.index, product=line.product_id,
@@ -143,9 +223,7 @@ class Sale(metaclass=PoolMeta):
                     id=w.id, latitude=w.otwb_latitude,
                     longitude=w.otwb_longitude)
                 for w in warehouses],
-            cls._otwb_availability(warehouses, products, demand={
-                    p: sum(line.quantity for line in order.lines
-                        if line.product_id == p) for p in products}),
+            available,
             policy=policy,
             destination=allocation.Destination(
                 latitude=order.shipping_address.latitude,
@@ -162,7 +240,9 @@ class Sale(metaclass=PoolMeta):
             for g in plan.groups:
                 for a in g.lines:
                     allocated[g.warehouse, a.product] += a.quantity
-            pool.get('otwb.oms.stock.control').record_allocation(allocated)
+            Control = pool.get('otwb.oms.stock.control')
+            Control.guard_allocation(available, allocated)
+            Control.record_allocation(allocated)
         groups = [(g.warehouse, {a.line_id: a.quantity for a in g.lines})
             for g in plan.groups]
         if plan.unallocated:
@@ -236,20 +316,32 @@ class Sale(metaclass=PoolMeta):
                 reference=order.external_id,
                 comment=order.notes or None)
             sales.append(sale)
-        cls.save(sales)
-        for sale in sales:
-            description = "channel %s order %s" % (
-                channel.code, order.external_id)
-            if len(sales) > 1:
-                description += " (%s)" % sale.otwb_split
-            Event.add([sale], 'received', source=intake,
-                description=description)
-        Event.add(sales, 'validated', source=intake)
-        if hold_list:
-            Hold = pool.get('otwb.oms.hold')
-            for sale in sales:
-                Hold.add(sale, hold_list)
-        return sales
+        return sales, hold_list
+
+    @classmethod
+    def _otwb_open_balance(cls, party, company):
+        """Untaxed amount of the party's confirmed or processing sales not
+        yet paid, in currency: one query on the amounts Tryton caches when
+        a sale is confirmed"""
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        Date = pool.get('ir.date')
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.currency, Sum(table.untaxed_amount_cache),
+                where=(table.party == party.id)
+                & table.state.in_(['confirmed', 'processing'])
+                & (table.invoice_state != 'paid')
+                & (table.company == company.id),
+                group_by=[table.currency]))
+        balance = Decimal(0)
+        with Transaction().set_context(date=Date.today()):
+            for currency_id, amount in cursor:
+                balance += Currency.compute(
+                    Currency(currency_id), Decimal(str(amount or 0)),
+                    company.currency)
+        return balance
 
     @classmethod
     def _otwb_evaluate_holds(cls, order, channel, party, plan):
@@ -266,15 +358,8 @@ class Sale(metaclass=PoolMeta):
         open_balance = Decimal(0)
         orders_same_email = 0
         if party.id and party.id > 0:
-            open_sales = cls.search([
-                    ('party', '=', party.id),
-                    ('state', 'in', ['confirmed', 'processing']),
-                    ('invoice_state', '!=', 'paid'),
-                    ])
-            for sale in open_sales:
-                open_balance += Currency.compute(
-                    sale.currency, sale.untaxed_amount or 0,
-                    company.currency)
+            if party.otwb_credit_limit is not None:
+                open_balance = cls._otwb_open_balance(party, company)
             window = dt.datetime.now() - dt.timedelta(
                 hours=config.oms_velocity_hours or 24)
             orders_same_email = cls.search_count([
@@ -326,9 +411,8 @@ class Sale(metaclass=PoolMeta):
         else:
             cls.process(sales)
         sales = cls.browse([s.id for s in sales])
-        for sale in sales:
-            Event.add([sale], 'allocated', source=sale.warehouse,
-                description=sale.warehouse.rec_name)
+        Event.add_batch([(sale, 'allocated', sale.warehouse,
+                    sale.warehouse.rec_name) for sale in sales])
         shipments = {s for sale in sales for s in sale.shipments
             if s.state == 'waiting'}
         if merge_window:
@@ -371,11 +455,17 @@ class OrderEvent(ModelSQL, ModelView):
 
     @classmethod
     def add(cls, sales, type_, source=None, description=None, time=None):
+        return cls.add_batch(
+            [(s, type_, source, description) for s in sales], time=time)
+
+    @classmethod
+    def add_batch(cls, entries, time=None):
+        "Save events from (sale, type, source, description) in one go"
         time = time or dt.datetime.now()
-        source = str(source) if source is not None else None
-        events = [cls(sale=s, type=type_, time=time, source=source,
+        events = [cls(sale=sale, type=type_, time=time,
+                source=str(source) if source is not None else None,
                 description=(description or '')[:255] or None)
-            for s in sales]
+            for sale, type_, source, description in entries]
         cls.save(events)
         return events
 

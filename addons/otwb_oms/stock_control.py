@@ -19,10 +19,11 @@ task queue (or the RPC dispatcher) starts it again with those rows locked
 (``SELECT ... FOR UPDATE NOWAIT``) *before* its snapshot is taken.  The
 snapshot then holds every reservation committed by an earlier holder of the
 lock, and a concurrent allocation of the same pair waits for this one (its
-lock fails, it is retried).  A batch locks the pairs of all its orders at
-once (``guard_batch``) so it restarts at most once.
+lock fails, it is retried).  Only the pairs an allocation takes stock
+from are guarded: not using a warehouse because the snapshot shows it short
+can under-promise, never oversell.
 
-"Tight" means ``available - demand < contention threshold`` (OMS
+"Tight" means ``available - allocated < contention threshold`` (OMS
 configuration, default 1,000 units): above it, an oversell would need other
 workers to reserve more than the threshold during one transaction, so the
 popular products of a peak day do not serialise their allocations.  A
@@ -44,6 +45,8 @@ from trytond.transaction import Transaction
 
 # per transaction: {(warehouse id, product id): quantity allocated}
 _allocated = weakref.WeakKeyDictionary()
+# per transaction: {(warehouse id, product id): on hand - reserved}
+_stock = weakref.WeakKeyDictionary()
 
 
 class StockControl(ModelSQL, ModelView):
@@ -103,9 +106,15 @@ class StockControl(ModelSQL, ModelView):
             allocated[key] += Decimal(str(quantity))
 
     @classmethod
+    def forget_stock(cls):
+        "Read the stock again at the next allocation of this transaction"
+        _stock.pop(Transaction(), None)
+
+    @classmethod
     def reserved(cls):
         "The shipments of this transaction's allocations are reserved"
         _allocated.pop(Transaction(), None)
+        _stock.pop(Transaction(), None)
 
     @classmethod
     def guard(cls, pairs):
@@ -153,10 +162,18 @@ class StockControl(ModelSQL, ModelView):
         cls.lock(cls.browse(sorted(ids)))
 
     @classmethod
-    def guard_batch(cls, warehouses, demand):
-        """Guard the tight pairs of a batch of orders at once: every
-        warehouse × product of ``demand`` {product id: quantity}"""
-        net_availability(warehouses, list(demand), demand=demand)
+    def guard_allocation(cls, available, allocated):
+        """Guard the pairs an allocation takes {(warehouse id, product id):
+        quantity} from, when what it leaves is below the contention
+        threshold (see the module docstring)"""
+        pool = Pool()
+        Config = pool.get('otwb.configuration')
+        threshold = Config(1).oms_contention_threshold
+        tight = [key for key, quantity in allocated.items()
+            if quantity > 0 and (threshold is None
+                or available.get(key, Decimal(0)) - quantity
+                < Decimal(str(threshold)))]
+        cls.guard(tight)
 
 
 class Configuration(metaclass=PoolMeta):
@@ -173,25 +190,34 @@ class Configuration(metaclass=PoolMeta):
         return 1000
 
 
-def net_availability(warehouses, product_ids, demand=None):
+def net_availability(warehouses, product_ids):
     """Net available quantity per (warehouse id, product id): on hand minus
-    reserved minus safety stock minus this transaction's allocations, the
-    tight pairs guarded (see the module docstring)."""
+    reserved minus safety stock minus this transaction's allocations"""
     pool = Pool()
     Product = pool.get('product.product')
     Date = pool.get('ir.date')
     Control = pool.get('otwb.oms.stock.control')
-    Config = pool.get('otwb.configuration')
     storage = {w.storage_location.id: w.id for w in warehouses}
     product_ids = list(product_ids)
-    with Transaction().set_context(
-            stock_date_end=Date.today(), stock_assign=True,
-            forecast=False):
-        quantities = Product.products_by_location(
-            list(storage), with_childs=True,
-            grouping_filter=(product_ids,))
-    available = {(storage[loc], product): Decimal(str(qty))
-        for (loc, product), qty in quantities.items()}
+    # on hand - reserved, read once per transaction until its
+    # allocations are reserved (the tally covers what it took meanwhile)
+    cache = _stock.setdefault(Transaction(), {})
+    missing = [p for p in product_ids
+        if any((w, p) not in cache for w in storage.values())]
+    if missing:
+        with Transaction().set_context(
+                stock_date_end=Date.today(), stock_assign=True,
+                forecast=False):
+            quantities = Product.products_by_location(
+                list(storage), with_childs=True,
+                grouping_filter=(missing,))
+        for warehouse in storage.values():
+            for product in missing:
+                cache[warehouse, product] = Decimal(0)
+        for (loc, product), qty in quantities.items():
+            cache[storage[loc], product] = Decimal(str(qty))
+    available = {(w, p): cache[w, p]
+        for w in storage.values() for p in product_ids}
     safety = Control.safety(storage.values(), product_ids)
     allocated = Control.allocated()
     for key in set(available) | set(safety) | set(allocated):
@@ -199,17 +225,4 @@ def net_availability(warehouses, product_ids, demand=None):
             continue
         available[key] = max(Decimal(0), available.get(key, Decimal(0))
             - safety.get(key, Decimal(0)) - allocated.get(key, Decimal(0)))
-    threshold = Config(1).oms_contention_threshold
-    demand = demand or {}
-    tight = []
-    for warehouse in storage.values():
-        for product in product_ids:
-            quantity = available.get((warehouse, product), Decimal(0))
-            if quantity <= 0:
-                continue  # nothing to promise, nothing to guard
-            if (threshold is None or quantity - Decimal(str(
-                            demand.get(product, 0))) < Decimal(
-                            str(threshold))):
-                tight.append((warehouse, product))
-    Control.guard(tight)
     return available
