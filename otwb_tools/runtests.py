@@ -82,8 +82,13 @@ def main(argv=None):
     base = dict(os.environ)
     base.setdefault('PYTHONHASHSEED', '0')
     results = []
+    # The in-memory SQLite database has one connection.  Every 300 s
+    # (cache clean_timeout) Tryton's cache sync takes it in autocommit
+    # mode at the start of a transaction, which then commits each write:
+    # a test's data would outlive its rollback and break later tests.
     env = dict(base, TRYTOND_DATABASE_URI='sqlite://', DB_NAME=':memory:',
-        DB_CACHE=os.path.join(ROOT, 'var', 'test-cache'))
+        DB_CACHE=os.path.join(ROOT, 'var', 'test-cache'),
+        TRYTOND_CACHE__CLEAN_TIMEOUT='31536000')
     # Tryton names cached databases by their module list only: a cache
     # from an earlier run may hold an old schema, so start afresh.
     shutil.rmtree(env['DB_CACHE'], ignore_errors=True)
