@@ -169,7 +169,6 @@ def main():
 
     def baseline(count):
         with Transaction().start(args.database, user, context=context):
-            Party = pool.get('party.party')
             Product = pool.get('product.product')
             # a channel customer, with its addresses
             party = pool.get('sale.sale').search(
