@@ -14,6 +14,11 @@ Measures, in one run on one database:
    confirmed and processed through the ORM one by one (orders/s).
 
 Writes a Markdown report to bench/reports/oms_intake.md.
+
+With ``--memory N`` it runs the long memory test instead: N orders taken in,
+then processed by ``--workers`` worker processes with no time limit, the
+resident memory of every worker process sampled along the way; the report
+(bench/reports/oms_memory.md) shows the curve.
 """
 import argparse
 import os
@@ -40,6 +45,27 @@ def payloads(prefix, count):
                 'unit_price': '10.00'} for k in range(3)]
         payload['payment'] = {'method': 'invoice', 'paid_amount': '0'}
         result.append(payload)
+    return result
+
+
+def rss_by_process(pid):
+    "Resident memory in MB of a process and of each of its children"
+    result = {}
+    pids = [pid]
+    try:
+        children = subprocess.run(['pgrep', '-P', str(pid)],
+            capture_output=True, text=True).stdout.split()
+        pids += [int(p) for p in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            with open('/proc/%d/status' % p) as fp:
+                for line in fp:
+                    if line.startswith('VmRSS:'):
+                        result[p] = int(line.split()[1]) / 1024
+        except OSError:
+            pass
     return result
 
 
@@ -74,6 +100,9 @@ def main():
     parser.add_argument('--baseline', type=int, default=200,
         help="orders through the plain sale path (default: %(default)s)")
     parser.add_argument('--database', default='otwb_bench_intake')
+    parser.add_argument('--memory', type=int, default=0, metavar='N',
+        help="long memory run: N orders processed by --workers workers")
+    parser.add_argument('--workers', type=int, default=2)
     args = parser.parse_args()
 
     from tqdm import tqdm
@@ -206,6 +235,9 @@ def main():
                 transaction.commit()
         return count / (time.perf_counter() - started)
 
+    if args.memory:
+        return memory_run(args, acknowledge, count_processed, config)
+
     print("intake acknowledgement …", flush=True)
     ack1 = acknowledge('W1', args.orders)
     proc1, mem1 = process('W1', args.orders, 1)
@@ -254,6 +286,69 @@ order; the baseline reuses one existing customer.
     os.makedirs(os.path.join(ROOT, 'bench', 'reports'), exist_ok=True)
     with open(os.path.join(ROOT, 'bench', 'reports', 'oms_intake.md'),
             'w') as fp:
+        fp.write(report)
+    print(report)
+
+
+def memory_run(args, acknowledge, count_processed, config):
+    "Process args.memory orders, sampling each worker's resident memory"
+    print("intake of %d orders …" % args.memory, flush=True)
+    ack = acknowledge('M', args.memory)
+    worker = subprocess.Popen([
+            os.path.join(os.path.dirname(sys.executable), 'trytond-worker'),
+            '-c', config, '-d', args.database, '-n', str(args.workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = time.perf_counter()
+    samples = []  # (minutes, processed, parent MB, max child MB, total MB)
+    done, last = 0, 0
+    peak_child = peak_total = 0
+    while done < args.memory:
+        time.sleep(5)
+        rss = rss_by_process(worker.pid)
+        children = [v for p, v in rss.items() if p != worker.pid]
+        peak_child = max([peak_child] + children)
+        peak_total = max(peak_total, sum(rss.values()))
+        done = count_processed('M')
+        elapsed = time.perf_counter() - started
+        if elapsed - last >= 300 or done >= args.memory:
+            last = elapsed
+            samples.append((elapsed / 60, done, rss.get(worker.pid, 0),
+                    max(children or [0]), sum(rss.values())))
+            print("%6.1f min %6d orders  parent %4.0f MB  largest worker "
+                "%4.0f MB  all %4.0f MB" % samples[-1], flush=True)
+        if worker.poll() is not None:
+            print("worker stopped", flush=True)
+            break
+    elapsed = time.perf_counter() - started
+    worker.terminate()
+    worker.wait(30)
+
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+        capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    rows = '\n'.join('| %.1f | %d | %.0f | %.0f | %.0f |' % s
+        for s in samples)
+    report = f"""# OMS worker memory over {args.memory:,} orders (PostgreSQL)
+
+Commit `{commit}`, 2 cores, PostgreSQL 15 on loopback.
+`bench/oms_intake.py --memory {args.memory} --workers {args.workers}`:
+{args.memory:,} orders of 3 lines (one new buyer each) taken in at
+{ack:.0f} orders/s, then processed by one `trytond-worker -n {args.workers}`
+(a parent process and {args.workers} worker processes) to confirmed sales
+with reserved shipments: {done:,} orders in {elapsed / 60:.1f} min
+({done / elapsed:.1f} orders/s).
+
+Resident memory sampled every 5 s; a row every 5 minutes:
+
+| minutes | orders processed | parent MB | largest worker MB | all MB |
+| ---: | ---: | ---: | ---: | ---: |
+{rows}
+
+Peak: largest worker process {peak_child:.0f} MB, all processes together
+{peak_total:.0f} MB.  Target (issue 3): worker memory < 400 MB over 50,000
+orders: {'met' if peak_child < 400 and done >= 50000 else 'not met'}.
+"""
+    path = os.path.join(ROOT, 'bench', 'reports', 'oms_memory.md')
+    with open(path, 'w') as fp:
         fp.write(report)
     print(report)
 
