@@ -120,3 +120,11 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.append(
             ('otwb.wms.task|requeue_stale',
                 "Requeue Warehouse Tasks without Heartbeat"))
+        cls.method.selection.extend([
+                ('otwb.wms.inventory.policy|run_abc',
+                    "Compute ABC Classes"),
+                ('otwb.wms.inventory.policy|run_counts',
+                    "Generate Cycle Count Tasks"),
+                ('otwb.wms.pick.face|replenish_all',
+                    "Replenish Pick Faces"),
+                ])

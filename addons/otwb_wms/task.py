@@ -418,7 +418,8 @@ class Task(Workflow, ModelSQL, ModelView):
         if quantity is not None:
             if isinstance(quantity, bool) or not isinstance(
                     quantity, (int, float)) or quantity != quantity \
-                    or quantity < 0 or quantity > (task.quantity or 0):
+                    or quantity < 0 or (task.type != 'count'
+                        and quantity > (task.quantity or 0)):
                 raise AccessError(gettext(
                         'otwb_wms.msg_invalid_done_quantity',
                         task=task.id, quantity=repr(quantity)[:40],
