@@ -160,17 +160,19 @@ class InventoryPolicy(ModelSQL, ModelView):
                     [warehouse.output_location.id], 'parent'),
                 ],
             ]
-        if self.company:
-            domain.append(('company', '=', self.company.id))
+        domain.append(('company', '=', self.company.id))
         scores = defaultdict(float)
-        for move in Move.search(domain, order=[('id', 'ASC')]):
-            if self.abc_basis == 'frequency':
-                scores[move.product.id] += 1
-            else:
+        with Transaction().set_context(company=self.company.id):
+            moves = Move.search(domain, order=[('id', 'ASC')])
+            for move in moves:
                 product = move.product
-                price = product.cost_price or product.list_price or 0
-                scores[product.id] += float(move.internal_quantity) * float(
-                    price)
+                if self.abc_basis == 'frequency':
+                    scores[product.id] += 1
+                else:
+                    price = (product.cost_price or product.list_price_used
+                        or 0)
+                    scores[product.id] += float(
+                        move.internal_quantity) * float(price)
         with Transaction().set_context(
                 stock_date_end=today, forecast=False):
             stock = Product.products_by_location(
