@@ -4,7 +4,9 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from trytond.i18n import gettext
 from trytond.model import Check, ModelSQL, ModelView, Unique, fields
+from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -53,6 +55,32 @@ class PickFace(ModelSQL, ModelView):
     @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
+
+    @classmethod
+    def _check_min_max(cls, low, high):
+        if low is None or high is None or low < 0 or high <= low:
+            raise ValidationError(gettext(
+                    'otwb_wms.msg_pick_face_min_max_values',
+                    minimum=low, maximum=high))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            cls._check_min_max(
+                values.get('min_quantity'), values.get('max_quantity'))
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, faces, values=None, external=False):
+        super().check_modification(
+            mode, faces, values=values, external=external)
+        if mode == 'write' and values and (
+                {'min_quantity', 'max_quantity'} & set(values)):
+            for face in faces:
+                cls._check_min_max(
+                    values.get('min_quantity', face.min_quantity),
+                    values.get('max_quantity', face.max_quantity))
 
     @classmethod
     def _stock(cls, location_ids, product_ids, assign=False, lots=False):
