@@ -113,13 +113,21 @@ class PutawayRule(sequence_ordered(), MatchMixin, ModelSQL, ModelView):
         pattern = {
             'warehouse': warehouse.id,
             'product': product.id,
-            'abc_class': product.otwb_abc_class,
+            'abc_class': abc_class(warehouse, product),
             'categories': categories,
             'lot_attributes': attributes,
             }
         for rule in cls.search([]):
             if rule.match(pattern):
                 return rule
+
+
+def abc_class(warehouse, product):
+    """The ABC class computed for the product in the warehouse, else the
+    one set on the product"""
+    ABCClass = Pool().get('otwb.wms.abc.class')
+    return (ABCClass.get_class(warehouse, product)
+        or product.otwb_abc_class)
 
 
 def product_measures(product):
@@ -232,7 +240,7 @@ def plan(warehouse, product, quantity, lot=None):
         product_id=product.id, qty=int(round(quantity / factor)),
         unit_weight_kg=weight, unit_volume_m3=volume,
         units_per_pallet=product.otwb_units_per_pallet,
-        abc_class=product.otwb_abc_class)
+        abc_class=abc_class(warehouse, product))
     fixed = str(rule.fixed_bin.id) if rule and rule.fixed_bin else None
     if strategy == 'fixed' and fixed not in bins:
         return rule, [], quantity, 'fixed bin is not a bin of the layout'

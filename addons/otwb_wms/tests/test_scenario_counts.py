@@ -94,6 +94,12 @@ class CountsScenarioTestCase(unittest.TestCase):
                     'P3': ('A', 1000, 84.03), 'P1': ('B', 160, 97.48),
                     'P2': ('C', 30, 100.0), 'P4': ('C', 0, 100.0)})
             self.assertEqual(ABCClass.get_class(tools.warehouse(), p3), 'A')
+            # putaway rules match the class computed for the warehouse
+            Rule = pool.get('otwb.wms.putaway.rule')
+            rule, = Rule.create([{'abc_class': 'A', 'zone_type': 'bulk'}])
+            self.assertEqual(Rule.get_rule(tools.warehouse(), p3), rule)
+            self.assertIsNone(Rule.get_rule(tools.warehouse(), p1))
+            Rule.delete([rule])
 
             # never counted: one task per bin and product in stock
             today = dt.date.today()
