@@ -89,7 +89,11 @@ class CountsScenarioTestCase(unittest.TestCase):
             # value (quantity x list price, no cost price):
             # P3 1000, P1 160, P2 30 -> P3 A, P1 B (from 84 %), P2 C
             Policy.write([policy], {'abc_basis': 'value'})
-            Policy.compute_abc([policy])
+            # recomputed by the weekly cron job
+            Cron, ModelData = pool.get('ir.cron'), pool.get('ir.model.data')
+            cron = Cron(ModelData.get_id('otwb_wms', 'cron_compute_abc'))
+            self.assertEqual(cron.method, 'otwb.wms.inventory.policy|run_abc')
+            Cron.run_once([cron])
             self.assertEqual(classes(), {
                     'P3': ('A', 1000, 84.03), 'P1': ('B', 160, 97.48),
                     'P2': ('C', 30, 100.0), 'P4': ('C', 0, 100.0)})
