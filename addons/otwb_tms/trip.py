@@ -615,6 +615,11 @@ class Stop(ModelSQL, ModelView):
     waiting_minutes = fields.Float("Planned Waiting (min)", digits=(8, 1),
         readonly=True,
         help="Minutes the vehicle waits for the window to open.")
+    actual_waiting_minutes = fields.Function(fields.Float(
+            "Waiting (min)", digits=(8, 1),
+            help="Minutes between the arrival and the opening of the "
+            "delivery window, as tracked."),
+        'get_actual_waiting_minutes')
     service_minutes = fields.Float("Service (min)", digits=(6, 1),
         readonly=True)
     distance_from_previous = fields.Float(
@@ -671,6 +676,17 @@ class Stop(ModelSQL, ModelView):
     @classmethod
     def default_attempts(cls):
         return 0
+
+    def get_actual_waiting_minutes(self, name=None):
+        """Tracked wait: from the arrival to the window opening (or to the
+        delivery or departure when earlier); 0 when it came in time"""
+        if (not self.arrived_at or not self.window_start
+                or self.arrived_at >= self.window_start):
+            return 0.0
+        end = min(t for t in (self.window_start, self.delivered_at,
+                self.departed_at) if t is not None)
+        return max(0.0, round(
+                (end - self.arrived_at).total_seconds() / 60, 1))
 
     def get_shipment_field(self, name):
         if not self.shipment:
