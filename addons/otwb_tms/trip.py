@@ -767,6 +767,11 @@ class PlanStart(ModelView):
     warehouse = fields.Many2One(
         'stock.location', "Warehouse", required=True,
         domain=[('type', '=', 'warehouse')])
+    extra_warehouses = fields.Many2Many(
+        'stock.location', None, None, "Other Warehouses",
+        domain=[('type', '=', 'warehouse'),
+            ('id', '!=', Eval('warehouse', -1))],
+        help="Planned with the warehouse in one multi-depot model.")
     date = fields.Date("Date", required=True)
     time_limit = fields.Float("Time Limit (s)", required=True)
 
@@ -795,7 +800,8 @@ class Plan(Wizard):
         Run = Pool().get('otwb.tms.planning.run')
         run = Run(
             warehouse=self.start.warehouse, date=self.start.date,
-            time_limit=self.start.time_limit)
+            time_limit=self.start.time_limit,
+            extra_warehouses=list(self.start.extra_warehouses or []))
         run.save()
         Run.run([run])
         action['views'].reverse()

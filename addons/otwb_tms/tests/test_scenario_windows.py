@@ -14,6 +14,7 @@ from trytond.model.exceptions import ValidationError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
 
 from . import tools
 from .test_engine_distance import _OSRMHandler
@@ -273,10 +274,26 @@ class WindowsScenarioTestCase(unittest.TestCase):
             self.assertEqual(independent_check(trips, all_ships, []), [])
             self.assertEqual(tools.check_stored_trips(
                     [sh, sz], trips, all_ships), [])
-            # re-planning both replaces the draft trips, no duplicates
-            trips2, _ = Trip.plan([sh, sz], dt.date.today(),
-                time_limit=0.3)
-            self.assertEqual(Trip.search([], count=True), len(trips2))
+            # a queued planning run re-plans both: the draft trips are
+            # replaced, no duplicates
+            Run = pool.get('otwb.tms.planning.run')
+            Queue = pool.get('ir.queue')
+            User = pool.get('res.user')
+            User.write([User(Transaction().user)], {
+                    'companies': [('add', [company.id])],
+                    'company': company.id})
+            run, = Run.create([{'warehouse': sh.id,
+                        'extra_warehouses': [('add', [sz.id])],
+                        'date': dt.date.today(), 'time_limit': 0.3}])
+            Run.run([run])
+            task, = Queue.search([('name', '=', 'otwb_tms_planning')])
+            task.run()
+            run = Run(run.id)
+            self.assertEqual(run.state, 'done', run.message)
+            self.assertEqual((run.trip_count, run.stop_count,
+                    run.unassigned_count), (2, 7, 0))
+            self.assertTrue(run.distance_source.startswith('great-circle'))
+            self.assertEqual(Trip.search([], count=True), 2)
 
 
 class OSRMScenarioTestCase(unittest.TestCase):
