@@ -427,6 +427,12 @@ class TrackingAccessScenarioTestCase(unittest.TestCase):
                 [('own-1', user_own, trips['OWN']),
                     ('x-1', user_x, trips['X'])])
             self.assertEqual(Trip(trips['Y'].id).last_latitude, None)
+            # record rules: each integration user reads its trips only
+            for user, name in ((user_x, 'X'), (user_own, 'OWN')):
+                with Transaction().set_user(user.id), \
+                        Transaction().set_context(
+                            _check_access=True, company=company.id):
+                    self.assertEqual(Trip.search([]), [trips[name]])
             # a dispatcher (not an integration user) reaches every trip
             answer, = Event.submit([{
                         'event_id': 'desk-1', 'type': 'position',
