@@ -44,6 +44,52 @@ class Stop(metaclass=PoolMeta):
                     })
         Event.capture(vlist)
 
+    @classmethod
+    def _on_failed(cls, stops):
+        "A failed delivery attempt is billable (once per stop)"
+        super()._on_failed(stops)
+        Pool().get('otwb.bms.event').capture(
+            [_stop_event(s, 'delivery_failed', units=Decimal(1))
+                for s in stops])
+
+    @classmethod
+    def _capture_waiting(cls, stops):
+        """Waiting before the delivery window opened, in minutes
+        (``units``), billable once per stop"""
+        vlist = []
+        for stop in stops:
+            minutes = stop.get_actual_waiting_minutes()
+            if minutes > 0:
+                vlist.append(_stop_event(stop, 'stop_waiting',
+                        units=_d(minutes, '0.01')))
+        return Pool().get('otwb.bms.event').capture(vlist)
+
+
+def _stop_event(stop, activity, **quantities):
+    "Billable event values of a stop: customer, carrier, destination"
+    Date = Pool().get('ir.date')
+    shipment = stop.shipment
+    trip = stop.trip
+    address = shipment.delivery_address
+    carrier = trip.carrier or trip.vehicle.carrier
+    when = stop.departed_at or stop.delivered_at or stop.arrived_at
+    values = {
+        'company': shipment.company.id,
+        'source': stop,
+        'activity': activity,
+        'date': when.date() if when else Date.today(),
+        'customer': shipment.customer.id,
+        'carrier': carrier.party.id if carrier else None,
+        'mode': trip.vehicle.mode,
+        'dest_country': address.country.code
+        if address and address.country else None,
+        'dest_subdivision': address.subdivision.code
+        if address and address.subdivision else None,
+        'dest_postal_code': address.postal_code if address else None,
+        }
+    values.update(quantities)
+    return values
+
 
 class Trip(metaclass=PoolMeta):
     __name__ = 'otwb.tms.trip'
@@ -68,6 +114,8 @@ class Trip(metaclass=PoolMeta):
                     'orders': Decimal(len(trip.stops)),
                     })
         events = Event.capture(vlist)
+        Pool().get('otwb.tms.trip.stop')._capture_waiting(
+            [s for t in trips for s in t.stops])
         if events:
             Charge = Pool().get('otwb.bms.charge')
             Allocation = Pool().get('otwb.bms.allocation')

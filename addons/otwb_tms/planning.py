@@ -27,6 +27,14 @@ class PlanningRun(Workflow, ModelSQL, ModelView):
     warehouse = fields.Many2One(
         'stock.location', "Warehouse", required=True, states=_states,
         domain=[('type', '=', 'warehouse')])
+    extra_warehouses = fields.Many2Many(
+        'otwb.tms.planning.run-stock.location', 'run', 'warehouse',
+        "Other Warehouses", states=_states,
+        domain=[('type', '=', 'warehouse'),
+            ('id', '!=', Eval('warehouse', -1))],
+        help="Planned with the warehouse in one multi-depot model: each "
+        "vehicle leaves from its home depot, each shipment goes with a "
+        "vehicle of its own warehouse.")
     date = fields.Date("Date", required=True, states=_states)
     time_limit = fields.Float(
         "Time Limit (s)", required=True, states=_states,
@@ -57,6 +65,7 @@ class PlanningRun(Workflow, ModelSQL, ModelView):
     total_distance = fields.Float(
         "Total Distance (km)", digits=(12, 1), readonly=True)
     message = fields.Text("Message", readonly=True)
+    distance_source = fields.Char("Distances From", readonly=True)
 
     del _states
 
@@ -138,11 +147,15 @@ class PlanningRun(Workflow, ModelSQL, ModelView):
                 self._autonomous_progress(pct)
 
         values = {'started_at': dt.datetime.now()}
+        info = {}
+        warehouses = [self.warehouse] + [w for w in self.extra_warehouses
+            if w != self.warehouse]
         try:
             with Transaction().set_context(company=self.company.id):
                 trips, unassigned = Trip.plan(
-                    self.warehouse, self.date, time_limit=self.time_limit,
-                    progress=progress, run=self)
+                    warehouses if len(warehouses) > 1 else self.warehouse,
+                    self.date, time_limit=self.time_limit,
+                    progress=progress, run=self, info=info)
         except ValidationError as exc:
             values.update({
                     'state': 'failed', 'message': str(exc),
@@ -155,6 +168,7 @@ class PlanningRun(Workflow, ModelSQL, ModelView):
                 'progress': 100.0,
                 'finished_at': dt.datetime.now(),
                 'runtime': round(time.monotonic() - started, 2),
+                'distance_source': info.get('distance_source'),
                 'trip_count': len(trips),
                 'stop_count': sum(len(t.stops) for t in trips),
                 'unassigned_count': len(unassigned),
@@ -208,6 +222,17 @@ class PlanningRun(Workflow, ModelSQL, ModelView):
                 if 'live_phase' in result:
                     result['live_phase'][run.id] = run.state
         return result
+
+
+class PlanningRunWarehouse(ModelSQL):
+    "Trip Planning Run - Warehouse"
+    __name__ = 'otwb.tms.planning.run-stock.location'
+
+    run = fields.Many2One(
+        'otwb.tms.planning.run', "Run", required=True, ondelete='CASCADE')
+    warehouse = fields.Many2One(
+        'stock.location', "Warehouse", required=True, ondelete='CASCADE',
+        domain=[('type', '=', 'warehouse')])
 
 
 class PlanningRunProgress(ModelSQL):

@@ -148,6 +148,7 @@ class TrackingEvent(ModelSQL, ModelView):
                     'otwb_tms.msg_rpc_too_many', count=len(events),
                     limit=max_items))
         answers = []
+        scope = cls._carrier_scope()
         with without_check_access():
             numbers = {e.get('trip') for e in events
                 if isinstance(e, dict) and isinstance(e.get('trip'), str)}
@@ -165,7 +166,8 @@ class TrackingEvent(ModelSQL, ModelView):
                     'event_id': item.get('event_id')
                     if isinstance(item, dict) else None}
                 answers.append(answer)
-                values = cls._validate_item(item, trips, answer['errors'])
+                values = cls._validate_item(item, trips, answer['errors'],
+                    scope=scope)
                 if answer['errors']:
                     answer['status'] = 'rejected'
                     continue
@@ -188,7 +190,24 @@ class TrackingEvent(ModelSQL, ModelView):
         return answers
 
     @classmethod
-    def _validate_item(cls, item, trips, errors):
+    def _carrier_scope(cls):
+        """None: any trip; a carrier: the integration user posts for that
+        carrier's trips only; False: own-fleet trips only"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        user = Transaction().user
+        if not user:
+            return None
+        group = ModelData.get_id('otwb_base', 'group_integration')
+        if group not in User.get_groups():
+            return None
+        with without_check_access():
+            carrier = User(user).otwb_carrier
+        return carrier or False
+
+    @classmethod
+    def _validate_item(cls, item, trips, errors, scope=None):
         if not isinstance(item, dict):
             errors.append(gettext('otwb_tms.msg_rpc_item_not_dict'))
             return None
@@ -217,6 +236,7 @@ class TrackingEvent(ModelSQL, ModelView):
                     field='source', value=source,
                     choices='carrier, device, driver'))
         values['source'] = source
+        forbidden = False
         trip = trips.get(item.get('trip')) \
             if isinstance(item.get('trip'), str) else None
         if trip is None:
@@ -225,6 +245,18 @@ class TrackingEvent(ModelSQL, ModelView):
         elif trip.state not in ACTIVE_TRIP_STATES:
             errors.append(gettext('otwb_tms.msg_tracking_trip_state',
                     trip=trip.rec_name, state=trip.state))
+        elif scope is not None and (trip.carrier or trip.vehicle.carrier
+                or False) != scope:
+            trip_carrier = trip.carrier or trip.vehicle.carrier
+            if scope:
+                errors.append(gettext(
+                        'otwb_tms.msg_tracking_carrier_forbidden',
+                        trip=trip.rec_name, carrier=scope.rec_name))
+            else:
+                errors.append(gettext(
+                        'otwb_tms.msg_tracking_own_fleet_only',
+                        trip=trip.rec_name, carrier=trip_carrier.rec_name))
+            trip = forbidden = None
         else:
             values['trip'] = trip.id
         stop = None
@@ -239,6 +271,7 @@ class TrackingEvent(ModelSQL, ModelView):
                 stop, = stops
                 values['stop'] = stop.id
         if type_ in {'arrived', 'delivered', 'failed'} and stop is None \
+                and forbidden is not None \
                 and not any('stop' in e for e in errors):
             errors.append(gettext('otwb_tms.msg_tracking_stop_required',
                     type=type_))

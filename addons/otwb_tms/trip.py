@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 """Trips and their stops, planned from packed shipments with PyVRP."""
 import datetime as dt
+import logging
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
@@ -13,8 +14,15 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .engine import vrp
-from .engine.distance import GreatCircleProvider, haversine_km
+from .engine.distance import (
+    GreatCircleProvider,
+    OSRMError,
+    OSRMProvider,
+    haversine_km,
+)
 from .vehicle import ROAD_MODES, warehouse_position
+
+logger = logging.getLogger(__name__)
 
 STATES = [
     ('draft', "Draft"),
@@ -217,14 +225,24 @@ class Trip(Workflow, ModelSQL, ModelView):
     # --- planning -----------------------------------------------------
     @classmethod
     def plan(cls, warehouse, date, shipments=None, time_limit=5.0,
-            progress=None, run=None):
-        """Plan trips for the packed shipments of the warehouse on date.
+            progress=None, run=None, info=None):
+        """Plan trips for the packed shipments of the warehouse(s) on date.
 
-        Draft and planned trips of the warehouse on date are re-planned:
+        ``warehouse`` is a warehouse or a list of warehouses: several
+        warehouses are planned together in one multi-depot model, each
+        vehicle leaving from and returning to its home depot and each
+        shipment going with a vehicle of its own warehouse.
+
+        Draft and planned trips of the warehouses on date are re-planned:
         a locked trip is kept as it is, a trip with locked stops keeps
         those stops (in their order) on its vehicle, the other trips are
         deleted and their shipments planned again with the new ones.
         Vehicles on dispatched trips that day are not used.
+
+        Stops are served inside the customer's delivery window (see
+        ``_time_window``); the waiting time before a window opens is
+        stored on the stop.  ``info`` (a dict), when given, receives
+        ``distance_source``.
 
         Returns (trips, unassigned) where unassigned is a list of
         (shipment, reason)."""
@@ -232,21 +250,26 @@ class Trip(Workflow, ModelSQL, ModelView):
         Shipment = pool.get('stock.shipment.out')
         Vehicle = pool.get('otwb.tms.vehicle')
         Stop = pool.get('otwb.tms.trip.stop')
-        Config = pool.get('otwb.configuration')
-        config = Config(1)
 
-        depot_lat, depot_lon = warehouse_position(warehouse)
-        if depot_lat is None:
-            raise ValidationError(gettext(
-                    'otwb_tms.msg_warehouse_no_position',
-                    warehouse=warehouse.rec_name))
+        warehouses = (list(warehouse)
+            if isinstance(warehouse, (list, tuple)) else [warehouse])
+        depot_positions = {}
+        for wh in warehouses:
+            lat, lon = warehouse_position(wh)
+            if lat is None:
+                raise ValidationError(gettext(
+                        'otwb_tms.msg_warehouse_no_position',
+                        warehouse=wh.rec_name))
+            depot_positions[wh.id] = (lat, lon)
+        wh_ids = list(depot_positions)
+        multi = len(wh_ids) > 1
         existing = cls.search([
-                ('warehouse', '=', warehouse.id),
+                ('warehouse', 'in', wh_ids),
                 ('date', '=', date),
                 ('state', 'in', ['draft', 'planned']),
                 ])
         busy = {t.vehicle.id for t in cls.search([
-                    ('warehouse', '=', warehouse.id),
+                    ('warehouse', 'in', wh_ids),
                     ('date', '=', date),
                     ('state', 'in', ['dispatched', 'in_transit',
                             'exception']),
@@ -279,10 +302,10 @@ class Trip(Workflow, ModelSQL, ModelView):
             planned = {s.shipment.id for s in Stop.search([
                         ('trip.state', 'not in', ['cancelled']),
                         ('shipment.state', '=', 'packed'),
-                        ('shipment.warehouse', '=', warehouse.id),
+                        ('shipment.warehouse', 'in', wh_ids),
                         ])}
             shipments = [s for s in Shipment.search([
-                        ('warehouse', '=', warehouse.id),
+                        ('warehouse', 'in', wh_ids),
                         ('state', '=', 'packed'),
                         ]) if s.id not in planned]
         else:
@@ -292,7 +315,7 @@ class Trip(Workflow, ModelSQL, ModelView):
                 s for s in freed if s.id not in given]
         shipments = [s for s in shipments if s.id not in kept_shipments]
         vehicles = [v for v in Vehicle.search([
-                    ('depot', '=', warehouse.id),
+                    ('depot', 'in', wh_ids),
                     ('mode', 'in', list(ROAD_MODES)),
                     ])
             if v.id not in busy and (v.is_available(date) or v.id in kept)]
@@ -303,7 +326,8 @@ class Trip(Workflow, ModelSQL, ModelView):
             return [], []
         if not vehicles:
             raise ValidationError(gettext(
-                    'otwb_tms.msg_no_vehicle', warehouse=warehouse.rec_name))
+                    'otwb_tms.msg_no_vehicle', warehouse=', '.join(
+                        w.rec_name for w in warehouses)))
 
         all_shipments = list(shipments) + [s.shipment
             for _, stops in kept.values() for s in stops]
@@ -315,17 +339,9 @@ class Trip(Workflow, ModelSQL, ModelView):
                 unassigned.append((shipment, gettext(
                             'otwb_tms.msg_shipment_no_position')))
                 continue
-            tw_start, tw_end = cls._time_window(shipment)
             positions[shipment.id] = (
                 address.otwb_latitude, address.otwb_longitude)
-            stops.append(vrp.Stop(
-                    id=shipment.id,
-                    lat=address.otwb_latitude,
-                    lon=address.otwb_longitude,
-                    weight_kg=shipment.otwb_weight_kg,
-                    volume_m3=shipment.otwb_volume_m3,
-                    service_min=cls._service_minutes(shipment),
-                    tw_start_min=tw_start, tw_end_min=tw_end))
+            stops.append(cls._planning_stop(shipment, date, multi=multi))
         locked_trips = [vrp.LockedTrip(
                 vehicle=vehicle_id,
                 stop_ids=tuple(s.shipment.id for s in kstops
@@ -333,13 +349,15 @@ class Trip(Workflow, ModelSQL, ModelView):
             for vehicle_id, (_, kstops) in kept.items()]
         locked_trips = [t for t in locked_trips if t.stop_ids]
         problem = cls._planning_problem(
-            warehouse, vehicles, stops, locked_trips,
-            position=(depot_lat, depot_lon))
-        provider = GreatCircleProvider(
-            circuity=config.circuity_factor, speed_kmh=config.average_speed)
+            warehouses, vehicles, stops, locked_trips,
+            positions=depot_positions)
+        matrix, source = cls._distance_matrix(problem)
+        if info is not None:
+            info['distance_source'] = source
+            info['depots'] = len(problem.depots)
         try:
             result = vrp.plan_routes(
-                problem, provider=provider, time_limit_s=time_limit,
+                problem, matrix=matrix, time_limit_s=time_limit,
                 progress=progress)
         except ValueError as exc:
             raise ValidationError(gettext(
@@ -347,9 +365,10 @@ class Trip(Workflow, ModelSQL, ModelView):
         by_id = {s.id: s for s in all_shipments}
         vehicle_by_id = {v.id: v for v in vehicles}
         start = dt.datetime.combine(date, dt.time())
-        currency = warehouse_currency(warehouse)
+        currency = warehouse_currency(warehouses[0])
         kept_stops = {s.shipment.id: s for _, kstops in kept.values()
             for s in kstops}
+        windows = {s.id: (s.tw_start_min, s.tw_end_min) for s in stops}
         trips = []
         for route in result.routes:
             vehicle = vehicle_by_id[route.vehicle]
@@ -357,7 +376,7 @@ class Trip(Workflow, ModelSQL, ModelView):
                 trip = kept[route.vehicle][0]
             else:
                 trip = cls(
-                    date=date, warehouse=warehouse, vehicle=vehicle,
+                    date=date, warehouse=vehicle.depot, vehicle=vehicle,
                     carrier=vehicle.carrier, driver=vehicle.driver,
                     state='draft')
             trip.distance = round(route.distance_km, 2)
@@ -376,11 +395,17 @@ class Trip(Workflow, ModelSQL, ModelView):
                 shipment = by_id[visit.stop]
                 stop = kept_stops.get(visit.stop) or Stop(
                     shipment=shipment, state='pending', locked=False)
-                _, tw_end = cls._time_window(shipment)
+                tw_start, tw_end = windows[visit.stop]
                 eta = start + dt.timedelta(minutes=visit.start_min)
                 stop.sequence = n
                 stop.eta = stop.planned_eta = eta
-                stop.promised_at = start + dt.timedelta(minutes=tw_end)
+                stop.arrival_eta = start + dt.timedelta(
+                    minutes=visit.arrival_min)
+                stop.waiting_minutes = round(visit.wait_min, 1)
+                stop.window_start = start + dt.timedelta(minutes=tw_start)
+                stop.window_end = start + dt.timedelta(minutes=tw_end)
+                stop.promised_at = cls._promised_at(
+                    shipment, date, stop.window_end)
                 stop.distance_from_previous = round(visit.distance_km, 2)
                 stop.loading_sequence = loading[visit.stop]
                 stop.weight = shipment.otwb_weight_kg
@@ -396,15 +421,35 @@ class Trip(Workflow, ModelSQL, ModelView):
         return trips, unassigned
 
     @classmethod
-    def _planning_problem(cls, warehouse, vehicles, stops, locked_trips=(),
-            position=None):
-        lat, lon = position or warehouse_position(warehouse)
+    def _planning_stop(cls, shipment, date, multi=False):
+        "The engine stop of a shipment (multi: held at its warehouse)"
+        address = shipment.delivery_address
+        tw_start, tw_end = cls._time_window(shipment)
+        return vrp.Stop(
+            id=shipment.id,
+            lat=address.otwb_latitude, lon=address.otwb_longitude,
+            weight_kg=shipment.otwb_weight_kg,
+            volume_m3=shipment.otwb_volume_m3,
+            service_min=cls._service_minutes(shipment),
+            tw_start_min=tw_start, tw_end_min=tw_end,
+            depots=(shipment.warehouse.id,) if multi else ())
+
+    @classmethod
+    def _planning_problem(cls, warehouses, vehicles, stops, locked_trips=(),
+            positions=None):
+        if not isinstance(warehouses, (list, tuple)):
+            warehouses = [warehouses]
+        positions = positions or {}
+        depots = []
+        for wh in warehouses:
+            lat, lon = positions.get(wh.id) or warehouse_position(wh)
+            depots.append(vrp.Depot(
+                    id=wh.id, lat=lat, lon=lon,
+                    open_min=6 * 60, close_min=22 * 60))
         return vrp.PlanningProblem(
-            depots=[vrp.Depot(
-                    id=warehouse.id, lat=lat, lon=lon,
-                    open_min=6 * 60, close_min=22 * 60)],
+            depots=depots,
             vehicles=[vrp.VehicleType(
-                    id=v.id, depot=warehouse.id,
+                    id=v.id, depot=v.depot.id,
                     capacity_kg=v.capacity_weight,
                     capacity_m3=v.capacity_volume,
                     fixed_cost=v.fixed_cost, cost_per_km=v.cost_per_km,
@@ -414,13 +459,71 @@ class Trip(Workflow, ModelSQL, ModelView):
             stops=stops, locked_trips=locked_trips)
 
     @classmethod
+    def _distance_provider(cls):
+        """The configured provider: great-circle x circuity, or an OSRM
+        server (with the great-circle one as fallback when allowed)"""
+        Config = Pool().get('otwb.configuration')
+        config = Config(1)
+        great_circle = GreatCircleProvider(
+            circuity=config.circuity_factor, speed_kmh=config.average_speed)
+        if config.tms_distance_provider != 'osrm':
+            return great_circle, None
+        if not config.tms_osrm_url:
+            raise ValidationError(gettext('otwb_tms.msg_osrm_no_url'))
+        try:
+            osrm = OSRMProvider(config.tms_osrm_url, timeout=30.0)
+        except ValueError as exc:
+            raise ValidationError(gettext(
+                    'otwb_tms.msg_osrm_unreachable',
+                    url=config.tms_osrm_url, error=str(exc))) from exc
+        return osrm, (great_circle if config.tms_osrm_fallback else None)
+
+    @classmethod
+    def _distance_matrix(cls, problem):
+        """(dist_km, dur_min) over the problem's points and a text naming
+        where they come from"""
+        provider, fallback = cls._distance_provider()
+        if isinstance(provider, GreatCircleProvider):
+            return vrp.build_matrix(problem, provider), (
+                'great-circle x %s' % provider.circuity)
+        try:
+            return vrp.build_matrix(problem, provider), (
+                'OSRM %s' % provider.base_url)
+        except OSRMError as exc:
+            if fallback is None:
+                raise ValidationError(gettext(
+                        'otwb_tms.msg_osrm_unreachable',
+                        url=provider.base_url, error=str(exc))) from exc
+            logger.warning('OSRM unreachable, great-circle used: %s', exc)
+            return vrp.build_matrix(problem, fallback), gettext(
+                'otwb_tms.msg_distance_osrm_fallback', error=str(exc))
+
+    @classmethod
     def _time_window(cls, shipment):
-        "Start and end of service in minutes from midnight (08:00-18:00)"
-        return 8 * 60, 18 * 60
+        """Start and end of service in minutes from midnight: the
+        delivery address's window, else 08:00-18:00"""
+        address = shipment.delivery_address
+        start = getattr(address, 'otwb_delivery_from', None)
+        end = getattr(address, 'otwb_delivery_to', None)
+        return (_minutes(start) if start is not None else 8 * 60,
+            _minutes(end) if end is not None else 18 * 60)
+
+    @classmethod
+    def _promised_at(cls, shipment, date, window_end):
+        """The time the delivery is promised by: the window end, or the
+        end of the order's promised date when that is earlier"""
+        sale = shipment._otwb_sale() if hasattr(shipment, '_otwb_sale') \
+            else None
+        promised = getattr(sale, 'otwb_promised_date', None)
+        if promised and promised < date:
+            return dt.datetime.combine(promised, dt.time(23, 59))
+        return window_end
 
     @classmethod
     def _service_minutes(cls, shipment):
-        return 10.0
+        address = shipment.delivery_address
+        minutes = getattr(address, 'otwb_service_minutes', None)
+        return 10.0 if minutes is None else minutes
 
     # --- execution ----------------------------------------------------
     def remaining_stops(self):
@@ -460,14 +563,20 @@ class Trip(Workflow, ModelSQL, ModelView):
             km = haversine_km(lat, lon, stop.latitude, stop.longitude) \
                 * config.circuity_factor
             t = t + dt.timedelta(hours=km / config.average_speed)
-            window = dt.datetime.combine(self.date, dt.time()) \
-                + dt.timedelta(minutes=self._time_window(stop.shipment)[0])
+            window = stop.window_start or (
+                dt.datetime.combine(self.date, dt.time())
+                + dt.timedelta(minutes=self._time_window(stop.shipment)[0]))
             start = max(t, window)
             stop.eta = start.replace(microsecond=0)
             changed.append(stop)
             t = start + dt.timedelta(minutes=stop.service_minutes or 0)
             lat, lon = stop.latitude, stop.longitude
         return changed
+
+
+def _minutes(value):
+    "Minutes from midnight of a datetime.time"
+    return value.hour * 60 + value.minute + value.second / 60
 
 
 def warehouse_currency(warehouse):
@@ -498,6 +607,19 @@ class Stop(ModelSQL, ModelView):
     planned_eta = fields.DateTime("Planned ETA", readonly=True)
     promised_at = fields.DateTime("Promised By", readonly=True,
         help="The end of the delivery window promised to the customer.")
+    window_start = fields.DateTime("Window Start", readonly=True,
+        help="The customer receives deliveries from this time.")
+    window_end = fields.DateTime("Window End", readonly=True,
+        help="The latest planned start of the delivery.")
+    arrival_eta = fields.DateTime("Planned Arrival", readonly=True)
+    waiting_minutes = fields.Float("Planned Waiting (min)", digits=(8, 1),
+        readonly=True,
+        help="Minutes the vehicle waits for the window to open.")
+    actual_waiting_minutes = fields.Function(fields.Float(
+            "Waiting (min)", digits=(8, 1),
+            help="Minutes between the arrival and the opening of the "
+            "delivery window, as tracked."),
+        'get_actual_waiting_minutes')
     service_minutes = fields.Float("Service (min)", digits=(6, 1),
         readonly=True)
     distance_from_previous = fields.Float(
@@ -554,6 +676,17 @@ class Stop(ModelSQL, ModelView):
     @classmethod
     def default_attempts(cls):
         return 0
+
+    def get_actual_waiting_minutes(self, name=None):
+        """Tracked wait: from the arrival to the window opening (or to the
+        delivery or departure when earlier); 0 when it came in time"""
+        if (not self.arrived_at or not self.window_start
+                or self.arrived_at >= self.window_start):
+            return 0.0
+        end = min(t for t in (self.window_start, self.delivered_at,
+                self.departed_at) if t is not None)
+        return max(0.0, round(
+                (end - self.arrived_at).total_seconds() / 60, 1))
 
     def get_shipment_field(self, name):
         if not self.shipment:
@@ -634,6 +767,11 @@ class PlanStart(ModelView):
     warehouse = fields.Many2One(
         'stock.location', "Warehouse", required=True,
         domain=[('type', '=', 'warehouse')])
+    extra_warehouses = fields.Many2Many(
+        'stock.location', None, None, "Other Warehouses",
+        domain=[('type', '=', 'warehouse'),
+            ('id', '!=', Eval('warehouse', -1))],
+        help="Planned with the warehouse in one multi-depot model.")
     date = fields.Date("Date", required=True)
     time_limit = fields.Float("Time Limit (s)", required=True)
 
@@ -662,7 +800,8 @@ class Plan(Wizard):
         Run = Pool().get('otwb.tms.planning.run')
         run = Run(
             warehouse=self.start.warehouse, date=self.start.date,
-            time_limit=self.start.time_limit)
+            time_limit=self.start.time_limit,
+            extra_warehouses=list(self.start.extra_warehouses or []))
         run.save()
         Run.run([run])
         action['views'].reverse()

@@ -26,10 +26,14 @@ cost_per_km=0, cost_per_hour=0, max_duration_min=None, count=1)``
     ``count`` identical vehicles exist (use ``count=1`` and the vehicle's
     own id for individual trucks).  ``fixed_cost`` is per trip used.
 ``Stop(id, lat, lon, weight_kg=0, volume_m3=0, service_min=0,
-tw_start_min=0, tw_end_min=None, required=True, prize=0)``
+tw_start_min=0, tw_end_min=None, required=True, prize=0, depots=())``
     ``id`` is typically the shipment id.  The time window bounds the start
     of service.  Optional stops (``required=False``) are served only if
     their ``prize`` (money) exceeds the extra cost of serving them.
+    ``depots`` restricts the stop to vehicles of those depot ids (the
+    goods are there); empty: any depot.  With several depots, one PyVRP
+    model holds them all: each depot's vehicles get a routing profile in
+    which the stops of other depots are unreachable.
 ``LockedTrip(vehicle, stop_ids)``
     An existing trip that is kept exactly as is: it uses one unit of
     vehicle type ``vehicle`` and its stops are not re-planned.
@@ -133,6 +137,7 @@ class Stop:
     tw_end_min: Optional[float] = None
     required: bool = True
     prize: object = 0
+    depots: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,10 @@ def _validate(problem):
                 f'stop {s.id!r} tw_end_min {b:g} is before '
                 f'tw_start_min {a:g}')
         _money(s.prize, f'stop {s.id!r} prize')
+        for d in s.depots:
+            if d not in depot_ids:
+                raise ValueError(
+                    f'stop {s.id!r} depot {d!r} is not a depot id')
     vehicle_ids = {v.id: v for v in problem.vehicles}
     stop_ids = {s.id for s in problem.stops}
     used = {}
@@ -462,7 +471,11 @@ def _precheck(prep, stop, fleet):
     "Reason why ``stop`` cannot be on any single-stop trip, else None."
     if not fleet:
         return 'not served: no vehicle left'
-    types = [prep.vehicle[k] for k in fleet]
+    types = [prep.vehicle[k] for k in fleet
+        if _allowed(stop, prep.vehicle[k].depot)]
+    if not types:
+        return (f'no vehicle left at its depot '
+            f'{", ".join(map(str, stop.depots))}')
     kg, m3 = float(stop.weight_kg), float(stop.volume_m3)
     max_kg = max(float(v.capacity_kg) for v in types)
     max_m3 = max(float(v.capacity_m3) for v in types)
@@ -519,6 +532,11 @@ def _precheck(prep, stop, fleet):
         return 'cannot return to the depot before it closes'
     return (f'time window {early / 60:g}-{late / 60:g} min unreachable '
         f'from any depot (earliest arrival {best_arrival / 60:.0f} min)')
+
+
+def _allowed(stop, depot_id):
+    "May a vehicle of ``depot_id`` serve ``stop``?"
+    return not stop.depots or depot_id in stop.depots
 
 
 def _prepare_plan(prep):
@@ -655,6 +673,8 @@ def _pyvrp_data(prep, todo, fleet):
         j = prep.stop_index[s.id]
         alone = 0
         for vid in fleet:
+            if not _allowed(s, prep.vehicle[vid].depot):
+                continue
             fixed, udc, uduc = units[vid]
             d = prep.depot_index[prep.vehicle[vid].depot]
             if max(prep.dist[d, j], prep.dist[j, d]) >= UNREACHABLE:
@@ -671,6 +691,26 @@ def _pyvrp_data(prep, todo, fleet):
             service_duration=_sec(s.service_min),
             tw_early=early, tw_late=late, prize=prize, required=False,
             name=str(s.id)))
+    idx = list(range(prep.nd)) + [prep.stop_index[s.id] for s in todo]
+    dist = prep.dist[np.ix_(idx, idx)]
+    dur = prep.dur[np.ix_(idx, idx)]
+    dists, durs, profile = [dist], [dur], {}
+    if any(s.depots for s in todo):
+        # one profile per depot: the stops other depots hold are
+        # unreachable for its vehicles (same model, several depots)
+        dists, durs = [], []
+        for d in problem.depots:
+            banned = [prep.nd + k for k, s in enumerate(todo)
+                if not _allowed(s, d.id)]
+            pdist, pdur = dist.copy(), dur.copy()
+            if banned:
+                for m in (pdist, pdur):
+                    m[banned, :] = UNREACHABLE
+                    m[:, banned] = UNREACHABLE
+                    m[banned, banned] = 0
+            profile[d.id] = len(dists)
+            dists.append(pdist)
+            durs.append(pdur)
     types = []
     type_ids = []
     for vid, n in fleet.items():
@@ -682,6 +722,8 @@ def _pyvrp_data(prep, todo, fleet):
         kwargs = {}
         if duty is not None:
             kwargs['shift_duration'] = duty
+        if profile:
+            kwargs['profile'] = profile[v.depot]
         types.append(pyvrp.VehicleType(
             num_available=n,
             capacity=[_grams(v.capacity_kg), _grams(v.capacity_m3)],
@@ -690,13 +732,10 @@ def _pyvrp_data(prep, todo, fleet):
             tw_early=o, tw_late=c, unit_distance_cost=udc,
             unit_duration_cost=uduc, name=str(vid), **kwargs))
         type_ids.append(vid)
-    idx = list(range(prep.nd)) + [prep.stop_index[s.id] for s in todo]
-    dist = prep.dist[np.ix_(idx, idx)]
-    dur = prep.dur[np.ix_(idx, idx)]
     data = pyvrp.ProblemData(
         locations=locs, clients=clients, depots=pv_depots,
-        vehicle_types=types, distance_matrices=[dist],
-        duration_matrices=[dur])
+        vehicle_types=types, distance_matrices=dists,
+        duration_matrices=durs)
     return data, type_ids
 
 
@@ -744,7 +783,8 @@ def plan_routes(problem, *, matrix=None, provider=None, time_limit_s=10.0,
 
 
 # ------------------------------------------------------ nearest neighbour
-def nearest_neighbour_core(dist, dur, depots, clients, vehicle_types):
+def nearest_neighbour_core(dist, dur, depots, clients, vehicle_types,
+        allowed=None):
     """Nearest-neighbour construction on integer matrices.
 
     ``depots``: list of (location, tw_early, tw_late);
@@ -756,7 +796,9 @@ def nearest_neighbour_core(dist, dur, depots, clients, vehicle_types):
     departure)``, unserved client indices.  A new route takes the vehicle
     type whose depot is nearest to a client it can serve (ties: larger
     capacity first), then repeatedly drives to the nearest client that
-    keeps capacity, time windows, depot hours and duty feasible."""
+    keeps capacity, time windows, depot hours and duty feasible.
+    ``allowed`` (optional): per client, the set of depot indices that may
+    serve it (``None`` or empty: any)."""
     dist = np.asarray(dist)
     dur = np.asarray(dur)
     n = len(clients)
@@ -770,6 +812,11 @@ def nearest_neighbour_core(dist, dur, depots, clients, vehicle_types):
     left = [int(v['num']) for v in vehicle_types]
     unserved = np.ones(n, dtype=bool)
     routes = []
+    masks = {}
+    if allowed is not None and any(allowed):
+        for k in range(len(depots)):
+            masks[k] = np.array([not a or k in a for a in allowed],
+                dtype=bool)
 
     def feasible(vt, cur, t, load, depart):
         v = vehicle_types[vt]
@@ -783,6 +830,8 @@ def nearest_neighbour_core(dist, dur, depots, clients, vehicle_types):
             & (dist[cur, loc] < UNREACHABLE))
         if v['shift'] is not None:
             ok &= back - depart <= v['shift']
+        if masks:
+            ok &= masks[v['depot']]
         return ok, start
 
     while unserved.any():
@@ -854,7 +903,9 @@ def plan_nearest_neighbour(problem, *, matrix=None, provider=None):
             'depot': prep.depot_index[v.depot], 'tw_early': o,
             'tw_late': c, 'shift': prep.max_duty(v)})
     nn_routes, unserved = nearest_neighbour_core(
-        prep.dist, prep.dur, depots, clients, vts)
+        prep.dist, prep.dur, depots, clients, vts,
+        allowed=[{prep.depot_index[d] for d in s.depots}
+            for s in candidates])
     for vt, route, depart in nn_routes:
         vtype = prep.vehicle[type_ids[vt]]
         ids = [candidates[k].id for k in route]
@@ -890,6 +941,9 @@ def check_plan(problem, plan, *, matrix=None, provider=None):
             if s in seen:
                 out.append(f'stop {s!r} served more than once')
             seen[s] = name
+            if not _allowed(prep.stop[s], vtype.depot):
+                out.append(f'{name}: stop {s!r} is not held at depot '
+                    f'{vtype.depot!r}')
         kg = sum(_grams(prep.stop[s].weight_kg) for s in r.stops)
         m3 = sum(_grams(prep.stop[s].volume_m3) for s in r.stops)
         if kg > _grams(vtype.capacity_kg):

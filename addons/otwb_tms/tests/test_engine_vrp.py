@@ -359,3 +359,36 @@ def test_pyvrp_beats_baseline_deterministic_and_reports_progress():
     assert seen and seen[-1] == 1.0
     assert all(0 <= x <= 1 for x in seen)
     assert seen == sorted(seen)
+
+
+def test_multi_depot_stops_held_at_their_depot():
+    "Each stop goes with a vehicle of its depot, even when another is nearer"
+    depots = [Depot('W', 0, 0), Depot('E', 0, 0)]
+    vehicles = [VehicleType('VW', 'W', 1000, 10, cost_per_km=1),
+        VehicleType('VE', 'E', 1000, 10, cost_per_km=1)]
+    # w1 is next to E but its goods are at W, and the other way round
+    stops = [Stop('w1', 0, 0, depots=('W',)), Stop('e1', 0, 0, depots=('E',)),
+        Stop('any', 0, 0)]
+    prob = PlanningProblem(depots, vehicles, stops)
+    matrix = line_matrix([0, 100, 95, 5, 2])
+    for planner in (plan_routes, plan_nearest_neighbour):
+        kwargs = FAST if planner is plan_routes else {}
+        plan = planner(prob, matrix=matrix, **kwargs)
+        assert check_plan(prob, plan, matrix=matrix) == [], planner
+        served = {s: r.vehicle for r in plan.routes for s in r.stops}
+        assert served == {'w1': 'VW', 'e1': 'VE', 'any': 'VW'}, planner
+    # check_plan catches a stop on the wrong depot's vehicle
+    bad = plan_routes(PlanningProblem(depots, vehicles, [
+                Stop('w1', 0, 0), Stop('e1', 0, 0, depots=('E',)),
+                Stop('any', 0, 0)]), matrix=matrix, **FAST)
+    assert any('not held at depot' in p
+        for p in check_plan(prob, bad, matrix=matrix))
+    # no vehicle at the stop's depot: unassigned with the reason
+    plan = plan_routes(PlanningProblem(depots, vehicles[:1], stops),
+        matrix=matrix, **FAST)
+    reasons = {u.stop: u.reason for u in plan.unassigned}
+    assert list(reasons) == ['e1']
+    assert 'no vehicle left at its depot E' in reasons['e1']
+    with pytest.raises(ValueError, match="depot 'X' is not a depot id"):
+        plan_routes(PlanningProblem(depots, vehicles,
+                [Stop('x', 0, 0, depots=('X',))]), matrix=matrix, **FAST)

@@ -357,3 +357,86 @@ class TrackingAccessScenarioTestCase(unittest.TestCase):
             self.assertEqual(Trip(trip.id).state, 'in_transit')
             event, = Event.search([('event_id', '=', 'api-1')])
             self.assertEqual(event.user, user)
+
+    @with_transaction()
+    def test_carrier_user_posts_only_for_its_carrier(self):
+        "A carrier's integration user reaches its trips, no other"
+        pool = Pool()
+        User = pool.get('res.user')
+        Event = pool.get('otwb.tms.tracking.event')
+        Trip = pool.get('otwb.tms.trip')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company), Transaction().set_context(
+                _skip_warnings=True):
+            wh = tools.warehouse()
+            box = tools.product('BOX', weight_kg=20, volume_m3=0.1)
+            x, y = tools.carrier("Carrier X"), tools.carrier("Carrier Y")
+            trips = {}
+            for name, carrier, lat in (('X', x, 31.30), ('Y', y, 31.35),
+                    ('OWN', None, 31.25)):
+                party = tools.customer('C' + name, lat, 121.55)
+                tools.vehicle(company, wh, 'T' + name, 1000, 8,
+                    carrier=carrier)
+                tools.packed_shipments(company, [(party, box, 1)])
+                # the earlier trucks are busy on dispatched trips
+                trip, = Trip.plan(wh, dt.date.today(), time_limit=0.3)[0]
+                Trip.confirm([trip])
+                Trip.dispatch([trip])
+                trips[name] = Trip(trip.id)
+            self.assertEqual(trips['X'].carrier, x)
+            self.assertEqual(trips['OWN'].carrier, None)
+            group = ModelData.get_id('otwb_base', 'group_integration')
+            user_x, user_own = User.create([{
+                        'login': login, 'name': login,
+                        'groups': [('add', [group])],
+                        'otwb_carrier': carrier,
+                        'companies': [('add', [company.id])],
+                        'company': company.id}
+                    for login, carrier in (('x-api', x.id),
+                        ('fleet-api', None))])
+
+            def post(user, name, event_id):
+                with Transaction().set_user(user.id), \
+                        Transaction().set_context(
+                            _check_access=True, company=company.id):
+                    answer, = Event.submit([{
+                                'event_id': event_id, 'type': 'position',
+                                'trip': trips[name].number,
+                                'latitude': 31.24, 'longitude': 121.48,
+                                'occurred_at': dt.datetime.combine(
+                                    dt.date.today(), dt.time(9)
+                                    ).isoformat()}])
+                return answer
+
+            answer = post(user_x, 'X', 'x-1')
+            self.assertEqual(answer['status'], 'applied', answer)
+            for name, event_id in (('Y', 'x-2'), ('OWN', 'x-3')):
+                answer = post(user_x, name, event_id)
+                self.assertEqual(answer['status'], 'rejected')
+                self.assertEqual(len(answer['errors']), 1, answer)
+                self.assertIn('Carrier X', answer['errors'][0])
+            answer = post(user_own, 'OWN', 'own-1')
+            self.assertEqual(answer['status'], 'applied', answer)
+            answer = post(user_own, 'X', 'own-2')
+            self.assertEqual(answer['status'], 'rejected')
+            self.assertIn('own-fleet', answer['errors'][0])
+            # only the two allowed events were written, by their users
+            events = Event.search([], order=[('event_id', 'ASC')])
+            self.assertEqual([(e.event_id, e.user, e.trip) for e in events],
+                [('own-1', user_own, trips['OWN']),
+                    ('x-1', user_x, trips['X'])])
+            self.assertEqual(Trip(trips['Y'].id).last_latitude, None)
+            # record rules: each integration user reads its trips only
+            for user, name in ((user_x, 'X'), (user_own, 'OWN')):
+                with Transaction().set_user(user.id), \
+                        Transaction().set_context(
+                            _check_access=True, company=company.id):
+                    self.assertEqual(Trip.search([]), [trips[name]])
+            # a dispatcher (not an integration user) reaches every trip
+            answer, = Event.submit([{
+                        'event_id': 'desk-1', 'type': 'position',
+                        'trip': trips['Y'].number, 'latitude': 31.3,
+                        'longitude': 121.5,
+                        'occurred_at': '2026-01-01T09:00:00'}])
+            self.assertEqual(answer['status'], 'applied', answer)

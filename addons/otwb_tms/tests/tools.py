@@ -65,13 +65,34 @@ def product(code, weight_kg=10.0, volume_m3=0.05):
     return template.products[0]
 
 
-def packed_shipments(company, lines, date=None):
-    """Packed customer shipments from WH, one per (party, product,
-    quantity) of lines, in one batch"""
+def second_warehouse(code, position):
+    "A new warehouse with its own locations, positioned by its address"
+    pool = Pool()
+    Location = pool.get('stock.location')
+    Party = pool.get('party.party')
+    party, = Party.create([{'name': "Owner " + code, 'addresses': [
+                    ('create', [{'city': code,
+                                'otwb_latitude': position[0],
+                                'otwb_longitude': position[1]}])]}])
+    storage, input_, output = Location.create([
+            {'name': code + " Storage", 'type': 'storage'},
+            {'name': code + " Input", 'type': 'storage'},
+            {'name': code + " Output", 'type': 'storage'},
+            ])
+    wh, = Location.create([{'name': code, 'code': code,
+                'type': 'warehouse', 'storage_location': storage.id,
+                'input_location': input_.id, 'output_location': output.id,
+                'address': party.addresses[0].id}])
+    return wh
+
+
+def packed_shipments(company, lines, date=None, wh=None):
+    """Packed customer shipments from wh (default WH), one per (party,
+    product, quantity) of lines, in one batch"""
     pool = Pool()
     Move = pool.get('stock.move')
     Shipment = pool.get('stock.shipment.out')
-    wh = location('WH')
+    wh = wh or location('WH')
     date = date or dt.date.today()
     needed = {}
     for _, prod, qty in lines:
@@ -159,17 +180,12 @@ def check_stored_trips(warehouse, trips, shipments):
     Trip = pool.get('otwb.tms.trip')
     Vehicle = pool.get('otwb.tms.vehicle')
     config = pool.get('otwb.configuration')(1)
-    vehicles = Vehicle.search([('depot', '=', warehouse.id)])
-    stops = []
-    for s in shipments:
-        start, end = Trip._time_window(s)
-        stops.append(vrp.Stop(
-                id=s.id, lat=s.delivery_address.otwb_latitude,
-                lon=s.delivery_address.otwb_longitude,
-                weight_kg=s.otwb_weight_kg, volume_m3=s.otwb_volume_m3,
-                service_min=Trip._service_minutes(s),
-                tw_start_min=start, tw_end_min=end))
-    problem = Trip._planning_problem(warehouse, vehicles, stops)
+    warehouses = (list(warehouse) if isinstance(warehouse, (list, tuple))
+        else [warehouse])
+    vehicles = Vehicle.search([('depot', 'in', [w.id for w in warehouses])])
+    stops = [Trip._planning_stop(s, None, multi=len(warehouses) > 1)
+        for s in shipments]
+    problem = Trip._planning_problem(warehouses, vehicles, stops)
     provider = GreatCircleProvider(
         circuity=config.circuity_factor, speed_kmh=config.average_speed)
     prep = vrp._Prepared(problem, None, provider)
