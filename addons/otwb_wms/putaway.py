@@ -113,7 +113,7 @@ class PutawayRule(sequence_ordered(), MatchMixin, ModelSQL, ModelView):
         pattern = {
             'warehouse': warehouse.id,
             'product': product.id,
-            'abc_class': product.otwb_abc_class,
+            'abc_class': product.template.otwb_abc_class,
             'categories': categories,
             'lot_attributes': attributes,
             }
@@ -193,7 +193,7 @@ def bin_states(warehouse, zone_type=None):
             weight, volume = measures[product_id]
             used_w += weight * qty
             used_v += volume * qty
-            per_pallet = products[product_id].otwb_units_per_pallet
+            per_pallet = products[product_id].template.otwb_units_per_pallet
             if per_pallet:
                 pallets += math.ceil(qty / per_pallet - 1e-9)
         states.append(putaway.BinState(
@@ -231,8 +231,8 @@ def plan(warehouse, product, quantity, lot=None):
     item = putaway.PutawayItem(
         product_id=product.id, qty=int(round(quantity / factor)),
         unit_weight_kg=weight, unit_volume_m3=volume,
-        units_per_pallet=product.otwb_units_per_pallet,
-        abc_class=product.otwb_abc_class)
+        units_per_pallet=product.template.otwb_units_per_pallet,
+        abc_class=product.template.otwb_abc_class)
     fixed = str(rule.fixed_bin.id) if rule and rule.fixed_bin else None
     if strategy == 'fixed' and fixed not in bins:
         return rule, [], quantity, 'fixed bin is not a bin of the layout'
