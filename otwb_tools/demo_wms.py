@@ -78,6 +78,28 @@ def load(data, size, rng, today):
     line.damaged_quantity = 1
     line.save()
     ASN.receive([received])
+    # S3 coils are picked FIFO by lot; S4 coal is weighed at the gate:
+    # the wagon's net weight is the received tonnage
+    Ticket = pool.get('otwb.wms.weighbridge.ticket')
+    coil = data.products.get('COIL-HR-25T')
+    if coil:
+        Template.write([coil.template], {'otwb_pick_strategy': 'fifo'})
+    if 'COAL-5500' in data.products:
+        Party.create([{'name': "Shenhua Coal", 'code': 'SUP-SHENHUA'}])
+        coal, = ASN.submit([{
+                    'supplier': 'SUP-SHENHUA', 'number': 'SH-RAIL-0001',
+                    'warehouse': 'SHA', 'expected_date': today.isoformat(),
+                    'lines': [{'sku': 'COAL-5500', 'quantity': 60}],
+                    }])
+        coal = ASN(coal['asn'])
+        ticket, = Ticket.create([{
+                    'warehouse': sha.id, 'direction': 'in',
+                    'vehicle': 'C64-4711', 'gross_weight': 89400,
+                    'tare_weight': 29250, 'asn_line': coal.lines[0].id,
+                    }])
+        Ticket.confirm([ticket])
+        ASN.receive([coal])
+        results.append(coal)
     data.counts['asns'] = len(results)
     data.counts['putaway_tasks'] = Task.search_count(
         [('type', '=', 'putaway')])

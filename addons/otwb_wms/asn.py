@@ -367,6 +367,9 @@ class ASNLine(ModelSQL, ModelView):
 
     def get_variance(self, name):
         variance = self.quantity_received - (self.expected_quantity or 0)
+        # fractional quantities (tonnes) must keep the unit's digits
+        variance = self.product.default_uom.round(variance) \
+            if self.product else round(variance, 4)
         if name == 'variance':
             return variance
         if abs(variance) < 1e-9:

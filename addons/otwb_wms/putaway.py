@@ -127,7 +127,7 @@ def abc_class(warehouse, product):
     one set on the product"""
     ABCClass = Pool().get('otwb.wms.abc.class')
     return (ABCClass.get_class(warehouse, product)
-        or product.otwb_abc_class)
+        or product.template.otwb_abc_class)
 
 
 def product_measures(product):
@@ -201,7 +201,7 @@ def bin_states(warehouse, zone_type=None):
             weight, volume = measures[product_id]
             used_w += weight * qty
             used_v += volume * qty
-            per_pallet = products[product_id].otwb_units_per_pallet
+            per_pallet = products[product_id].template.otwb_units_per_pallet
             if per_pallet:
                 pallets += math.ceil(qty / per_pallet - 1e-9)
         states.append(putaway.BinState(
@@ -239,7 +239,7 @@ def plan(warehouse, product, quantity, lot=None):
     item = putaway.PutawayItem(
         product_id=product.id, qty=int(round(quantity / factor)),
         unit_weight_kg=weight, unit_volume_m3=volume,
-        units_per_pallet=product.otwb_units_per_pallet,
+        units_per_pallet=product.template.otwb_units_per_pallet,
         abc_class=abc_class(warehouse, product))
     fixed = str(rule.fixed_bin.id) if rule and rule.fixed_bin else None
     if strategy == 'fixed' and fixed not in bins:

@@ -93,8 +93,11 @@ class ShipmentOut(metaclass=PoolMeta):
         for shipment in cls.browse([s.id for s in shipments]):
             if shipment.state != 'assigned':
                 continue
+            # a failed pick whose move was cancelled is a closed short pick
             tasks = [t for t in shipment.otwb_tasks if t.type == 'pick'
-                and t.state != 'cancelled']
+                and t.state != 'cancelled'
+                and not (t.state == 'failed' and t.move
+                    and t.move.state == 'cancelled')]
             if tasks and all(t.state == 'done' for t in tasks):
                 picked.append(shipment)
         if picked:

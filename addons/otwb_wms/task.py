@@ -212,8 +212,14 @@ class Task(Workflow, ModelSQL, ModelView):
         # difference goes back to the shipment as a back-order by Tryton.
         short = [t for t in tasks if t.move and t.done_quantity is not None
             and t.done_quantity < t.move.quantity]
-        for task in short:
-            Move.write([task.move], {'quantity': task.done_quantity})
+        if short:
+            # an assigned move is changed in draft, then reserved again
+            moves = [t.move for t in short]
+            assigned = [m for m in moves if m.state == 'assigned']
+            Move.draft(assigned)
+            for task in short:
+                Move.write([task.move], {'quantity': task.done_quantity})
+            Move.assign(assigned)
         cls._after_done(tasks)
 
     @classmethod
