@@ -1,0 +1,316 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The web client journeys in a real browser.
+
+One demo database (SQLite in a temporary directory, with the open work of
+:mod:`otwb_tools.demo_journeys`), one ``trytond`` serving the Tryton web
+client (sao) on a free loopback port, and Debian's headless Chromium
+driven by Playwright for Python.  Each journey asserts what the page shows
+and saves a screenshot: to a temporary directory, or to the directory in
+``OTWB_SCREENSHOTS`` (``OTWB_SCREENSHOTS=docs/img`` refreshes the
+documentation's pictures).
+
+Needs ``make browser`` (chromium) and ``make sao`` (the web client); both
+are part of ``make test``.  Without them the journeys are skipped with the
+reason, except in CI where that is a failure.  They run once, in the
+SQLite pass.
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from otwb_tools import demo
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHROMIUM = '/usr/bin/chromium'
+SAO = os.path.join(ROOT, 'web', 'node_modules', 'tryton-sao')
+TIMEOUT = 30000  # ms, for each wait on the page
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def missing_prerequisite():
+    "Why the journeys cannot run here, or None"
+    uri = os.environ.get('TRYTOND_DATABASE_URI', 'sqlite://')
+    if not uri.startswith('sqlite'):
+        return "browser journeys run once, in the SQLite pass"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[test]')"
+    if not os.path.exists(CHROMIUM):
+        return "%s is missing (make browser)" % CHROMIUM
+    if not os.path.exists(os.path.join(SAO, 'index.html')):
+        return "the web client is not installed in %s (make sao)" % SAO
+    return None
+
+
+class BrowserTestCase(unittest.TestCase):
+    "Journeys of the business users in the web client"
+
+    @classmethod
+    def setUpClass(cls):
+        reason = missing_prerequisite()
+        if reason:
+            if os.environ.get('CI') and 'SQLite pass' not in reason:
+                raise RuntimeError("CI needs the browser tests: " + reason)
+            raise unittest.SkipTest(reason)
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.shots = os.environ.get('OTWB_SCREENSHOTS') or os.path.join(
+            cls.tmp.name, 'screenshots')
+        os.makedirs(cls.shots, exist_ok=True)
+        cls.port = free_port()
+        cls.database = 'otwb_web_%d' % os.getpid()
+        cls.config = os.path.join(cls.tmp.name, 'trytond.conf')
+        with open(cls.config, 'w') as fp:
+            fp.write('[database]\nuri = sqlite://\npath = %s\n'
+                % cls.tmp.name)
+            fp.write('[web]\nlisten = 127.0.0.1:%d\nroot = %s\n' % (
+                    cls.port, SAO))
+            fp.write('[session]\nmax_attempt = 5\n')
+        env = {k: v for k, v in os.environ.items()
+            if not k.startswith(('TRYTOND_', 'DB_'))}
+        env['TRYTOND_DATABASE__PATH'] = cls.tmp.name
+        old = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            demo.create_database(cls.config, cls.database, 'en')
+            subprocess.run([sys.executable, '-c',
+                    'import sys; from otwb_tools import demo; '
+                    'demo.load_and_run(sys.argv[1], sys.argv[2], 1)',
+                    cls.config, cls.database],
+                env=os.environ.copy(), check=True, cwd=ROOT,
+                stdout=subprocess.DEVNULL)
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+        cls.log = open(os.path.join(cls.tmp.name, 'server.log'), 'w')
+        cls.server = subprocess.Popen(
+            [os.path.join(os.path.dirname(sys.executable), 'trytond'),
+                '-c', cls.config, '-d', cls.database],
+            env=env, cwd=ROOT, stdout=cls.log, stderr=subprocess.STDOUT)
+        cls.url = 'http://127.0.0.1:%d/' % cls.port
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(cls.url, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        from playwright.sync_api import sync_playwright
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(
+            executable_path=CHROMIUM, args=['--headless', '--no-sandbox',
+                '--disable-gpu', '--disable-background-networking'])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        cls.server.terminate()
+        cls.server.wait(10)
+        cls.log.close()
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        self.context = self.browser.new_context(
+            viewport={'width': 1366, 'height': 800}, locale='en-US')
+        self.context.set_default_timeout(TIMEOUT)
+        self.page = self.context.new_page()
+        self.errors = []
+        self.page.on('pageerror', lambda exc: self.errors.append(str(exc)))
+
+    def tearDown(self):
+        self.context.close()
+
+    # helpers: what a user does
+    def screenshot(self, name):
+        path = os.path.join(self.shots, name + '.png')
+        self.page.screenshot(path=path)
+        self.assertGreater(os.path.getsize(path), 1000)
+        return path
+
+    def login(self, login='admin', password=demo.ADMIN_PASSWORD):
+        page = self.page
+        page.goto(self.url + '#' + self.database)
+        page.locator('input#login').fill(login)
+        page.locator('input#login').press('Enter')
+        password_input = page.locator('.modal input[type=password]')
+        password_input.fill(password)
+        password_input.press('Enter')
+        page.locator('#menu').get_by_text('OTWB', exact=True).wait_for()
+
+    def open_menu(self, *path):
+        "Expand the menu entries of path and activate its last entry"
+        page = self.page
+        menu = page.locator('#menu')
+        for name in path[:-1]:
+            row = menu.locator('tr', has=page.get_by_text(name, exact=True))
+            row = row.last
+            expander = row.locator('.expander')
+            if expander.get_attribute('aria-expanded') != 'true':
+                expander.click()
+        menu.locator('tr', has=page.get_by_text(path[-1], exact=True)
+            ).last.locator('td').nth(1).click()
+
+    def current_tab(self):
+        return self.page.locator('#tabcontent > .tab-pane.active')
+
+    def wait_idle(self):
+        self.page.wait_for_load_state('networkidle')
+        time.sleep(0.3)
+
+    def search(self, text):
+        tab = self.current_tab()
+        entry = tab.locator('.filter-box input').first
+        entry.fill(text)
+        entry.press('Enter')
+        self.wait_idle()
+
+    def rows(self):
+        return self.current_tab().locator('.treeview tbody tr:visible')
+
+    def click_button(self, label):
+        self.current_tab().get_by_role('button', name=label).first.click()
+        self.wait_idle()
+
+    def assert_no_error_dialog(self):
+        errors = self.page.locator('.modal.in .modal-body:visible')
+        if errors.count():
+            self.fail("dialog shown: %s" % errors.first.inner_text())
+        self.assertEqual(self.errors, [])
+
+    # journeys
+    def test_01_login(self):
+        "Log in as admin: the OTWB menu with its four areas"
+        self.login()
+        menu = self.page.locator('#menu')
+        self.open_menu('OTWB')
+        for area in ['Orders', 'Warehouse', 'Transport', 'Billing']:
+            menu.get_by_text(area, exact=True).first.wait_for()
+        self.screenshot('login')
+        self.assert_no_error_dialog()
+
+    def test_02_order_timeline(self):
+        "Find a channel order and open its timeline"
+        self.login()
+        self.open_menu('OTWB', 'Orders', 'Channel Orders')
+        self.wait_idle()
+        self.search('TB-10001')
+        rows = self.rows()
+        self.assertEqual(rows.count(), 1)
+        rows.first.dblclick()
+        self.wait_idle()
+        tab = self.current_tab()
+        tab.get_by_role('link', name='Channel & Timeline').click()
+        self.wait_idle()
+        timeline = tab.locator('[data-field-name=otwb_events] tbody')
+        text = timeline.inner_text()
+        for event in ['Received', 'Allocated', 'Delivered', 'Invoiced']:
+            self.assertIn(event, text)
+        self.screenshot('order_timeline')
+        self.assert_no_error_dialog()
+
+    def test_03_release_hold(self):
+        "Release the held Taobao order: it goes on to fulfilment"
+        self.login()
+        self.open_menu('OTWB', 'Orders', 'Holds & Exceptions')
+        self.wait_idle()
+        rows = self.rows()
+        row = rows.filter(has_text='Payment missing')
+        self.assertEqual(row.count(), 1)
+        row.first.dblclick()
+        self.wait_idle()
+        tab = self.current_tab()
+        self.assertIn('Open', tab.inner_text())
+        self.click_button('Release')
+        state = tab.locator('[data-field-name=state]').last
+        self.page.wait_for_function(
+            "el => el.value == 'released' || /Released/.test(el.innerText "
+            "|| el.textContent)", arg=state.element_handle())
+        self.screenshot('hold_released')
+        self.assert_no_error_dialog()
+
+    def test_04_trip_planning(self):
+        "Plan the Shanghai trips and open a trip with its stops"
+        self.login()
+        self.open_menu('OTWB', 'Transport', 'Plan Trips')
+        dialog = self.page.locator('.modal.in')
+        warehouse = dialog.locator('[data-field-name=warehouse] input').first
+        warehouse.fill('Shanghai DC')
+        warehouse.press('Tab')
+        self.wait_idle()
+        dialog.get_by_role('button', name='Plan').click()
+        self.wait_idle()
+        tab = self.current_tab()
+        # the run is queued; reload until done
+        for _ in range(60):
+            if re.search(r'\bDone\b', tab.inner_text()):
+                break
+            self.page.keyboard.press('Control+r')
+            self.wait_idle()
+            time.sleep(1)
+        self.assertRegex(tab.inner_text(), r'\bDone\b')
+        self.screenshot('planning_run')
+        trips = tab.locator('[data-field-name=trips] tbody tr')
+        self.assertGreaterEqual(trips.count(), 1)
+        trips.first.dblclick()
+        self.wait_idle()
+        stops = self.page.locator(
+            '.modal.in [data-field-name=stops] tbody tr, '
+            '#tabcontent > .tab-pane.active [data-field-name=stops] tbody tr')
+        self.assertGreaterEqual(stops.count(), 1)
+        self.screenshot('trip_stops')
+        self.assert_no_error_dialog()
+
+    def test_05_billing_run(self):
+        "Run billing for the open charges and open a customer invoice"
+        self.login()
+        self.open_menu('OTWB', 'Billing', 'Billing Runs')
+        self.wait_idle()
+        self.current_tab().get_by_role('button', name='New').first.click()
+        self.wait_idle()
+        self.click_button('Process')
+        tab = self.current_tab()
+        invoices = tab.locator('[data-field-name=invoices] tbody tr')
+        invoices.first.wait_for()
+        self.assertGreaterEqual(invoices.count(), 1)
+        self.screenshot('billing_run')
+        invoices.first.dblclick()
+        self.wait_idle()
+        form = self.page.locator('.modal.in').last
+        self.assertRegex(form.inner_text(), r'Posted|Total')
+        self.screenshot('invoice')
+        self.assert_no_error_dialog()
+
+    def test_06_dashboard(self):
+        "Open the dashboard: the KPI charts"
+        self.login()
+        self.open_menu('OTWB', 'Dashboard')
+        self.wait_idle()
+        tab = self.current_tab()
+        charts = tab.locator('svg')
+        charts.first.wait_for()
+        self.assertGreaterEqual(charts.count(), 1)
+        self.screenshot('dashboard')
+        self.assert_no_error_dialog()
+
+
+def copy_screenshots(source, target):
+    "Copy the journeys' screenshots (helper for the documentation)"
+    os.makedirs(target, exist_ok=True)
+    for name in os.listdir(source):
+        if name.endswith('.png'):
+            shutil.copy(os.path.join(source, name), target)
