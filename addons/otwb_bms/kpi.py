@@ -22,6 +22,7 @@ def _audit():
 
 class RevenueByCustomer(ModelSQL, ModelView):
     "Revenue by Customer"
+    __string__ = "Revenue by Customer"
     __name__ = 'otwb.bms.kpi.revenue'
 
     company = fields.Many2One('company.company', "Company")
@@ -67,6 +68,7 @@ class RevenueByCustomer(ModelSQL, ModelView):
 
 class MarginPerDay(ModelSQL, ModelView):
     "Revenue, Cost and Margin per Day"
+    __string__ = "Revenue, Cost and Margin per Day"
     __name__ = 'otwb.bms.kpi.margin'
 
     company = fields.Many2One('company.company', "Company")

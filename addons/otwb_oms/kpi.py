@@ -16,6 +16,7 @@ _CLOSED = ['cancelled', 'draft']
 
 class OrdersPerDay(ModelSQL, ModelView):
     "Orders per Day and Channel"
+    __string__ = "Orders per Day and Channel"
     __name__ = 'otwb.oms.kpi.orders_day'
 
     company = fields.Many2One('company.company', "Company")
@@ -54,6 +55,7 @@ class OrdersPerDay(ModelSQL, ModelView):
 
 class FillRate(ModelSQL, ModelView):
     "Fill Rate per Channel"
+    __string__ = "Fill Rate per Channel"
     __name__ = 'otwb.oms.kpi.fill_rate'
 
     company = fields.Many2One('company.company', "Company")

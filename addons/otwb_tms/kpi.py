@@ -19,6 +19,7 @@ def _audit():
 
 class TripUtilisation(ModelSQL, ModelView):
     "Trip Utilisation per Day"
+    __string__ = "Trip Utilisation per Day"
     __name__ = 'otwb.tms.kpi.utilisation'
 
     company = fields.Many2One('company.company', "Company")
@@ -74,6 +75,7 @@ class TripUtilisation(ModelSQL, ModelView):
 
 class CarrierOnTime(ModelSQL, ModelView):
     "Carrier On-Time Performance"
+    __string__ = "Carrier On-Time Performance"
     __name__ = 'otwb.tms.kpi.on_time'
 
     company = fields.Many2One('company.company', "Company")
