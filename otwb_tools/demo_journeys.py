@@ -9,7 +9,8 @@ to try each journey by hand:
 - delivered orders from several channels whose charges are not invoiced
   yet (for a billing run), spread over the last days (for the dashboard);
 - packed shipments of the Shanghai DC waiting for trip planning;
-- one Taobao order held because its payment is missing (to release).
+- one Taobao order held because its address has no postal code (to
+  release).
 
 Runs inside an open Tryton transaction with a company in the context.
 """
@@ -137,9 +138,10 @@ def prepare(delivered=9, waiting=4, planning_seconds=1.0):
     result.to_plan = _submit([payload(100 + n) for n in range(waiting)])
     _pick_and_pack('AGV-01')
 
-    # held: prepaid on Taobao, nothing paid
-    held = payload(200, paid=False)
+    # held: the shipping address has no postal code
+    held = payload(200)
     held['external_id'] = HELD_ID
+    del held['shipping_address']['postal_code']
     result.held = _submit([held])
     return result
 

@@ -29,7 +29,7 @@ from otwb_tools import demo
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMIUM = '/usr/bin/chromium'
 SAO = os.path.join(ROOT, 'web', 'node_modules', 'tryton-sao')
-TIMEOUT = 30000  # ms, for each wait on the page
+TIMEOUT = 90000  # ms, for each wait on the page (a loaded CI machine)
 
 
 def free_port():
@@ -185,10 +185,13 @@ class BrowserTestCase(unittest.TestCase):
         entry.press('Enter')
         self.wait_idle()
 
-    def rows(self, scope=None):
+    def rows(self, scope=None, wait=True):
+        "The visible rows of the list in scope, after the first shows"
         scope = scope or self.current_tab()
-        return scope.locator('table.tree tbody tr:visible, '
-            '.treeview table tbody tr:visible')
+        rows = scope.locator('table.tree > tbody > tr:visible')
+        if wait:
+            rows.first.wait_for()
+        return rows
 
     def one2many(self, title):
         "The list of a One2Many field of the form, found by its title"
@@ -245,6 +248,10 @@ class BrowserTestCase(unittest.TestCase):
         self.current_tab().get_by_text('All', exact=True).first.click()
         self.search('TB-10001')
         rows = self.rows()
+        self.page.wait_for_function(
+            "() => document.querySelectorAll("
+            "'#tabcontent > .tab-pane.active table.tree > tbody > tr')"
+            ".length == 1")
         self.assertEqual(rows.count(), 1)
         self.assertIn('TB-10001', rows.first.inner_text())
         rows.first.dblclick()
@@ -264,7 +271,7 @@ class BrowserTestCase(unittest.TestCase):
         self.login()
         self.open_menu('OTWB', 'Orders', 'Holds & Exceptions')
         self.wait_idle()
-        row = self.rows().filter(has_text='Payment missing')
+        row = self.rows().filter(has_text='Address incomplete')
         self.assertEqual(row.count(), 1)
         row.first.dblclick()
         self.wait_idle()
@@ -276,7 +283,7 @@ class BrowserTestCase(unittest.TestCase):
         self.screenshot('hold_released')
         self.assert_no_error_dialog()
         hold, = self.rpc('otwb.oms.hold', 'search_read',
-            [('code', '=', 'payment_missing')], 0, None, None,
+            [('code', '=', 'address_incomplete')], 0, None, None,
             ['state', 'sale'])
         self.assertEqual(hold['state'], 'released')
         sale, = self.rpc('sale.sale', 'read', [hold['sale']], ['state'])
@@ -296,7 +303,7 @@ class BrowserTestCase(unittest.TestCase):
         tab = self.current_tab()
         # the run is queued: reload until it is done
         for _ in range(90):
-            trips = self.rows(self.one2many('Trips'))
+            trips = self.rows(self.one2many('Trips'), wait=False)
             if trips.count():
                 break
             time.sleep(1)
