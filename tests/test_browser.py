@@ -140,12 +140,23 @@ class BrowserTestCase(unittest.TestCase):
         self.context = self.browser.new_context(
             viewport={'width': 1366, 'height': 800}, locale='en-US')
         self.context.set_default_timeout(TIMEOUT)
+        from playwright.sync_api import expect
+        expect.set_options(timeout=TIMEOUT)
         self.page = self.context.new_page()
         self.errors = []
         self.page.on('pageerror', lambda exc: self.errors.append(str(exc)))
 
     def tearDown(self):
-        self.context.close()
+        # the last state of the page, to see why a journey failed
+        name = self.id().rsplit('.', 1)[-1]
+        try:
+            self.page.screenshot(
+                path=os.path.join(self.shots, 'last-%s.png' % name))
+            with open(os.path.join(self.shots, 'last-%s.html' % name),
+                    'w') as fp:
+                fp.write(self.page.content())
+        finally:
+            self.context.close()
 
     # helpers: what a user does
     def screenshot(self, name):
@@ -192,6 +203,15 @@ class BrowserTestCase(unittest.TestCase):
         if wait:
             rows.first.wait_for()
         return rows
+
+    def expect(self, locator):
+        from playwright.sync_api import expect
+        return expect(locator)
+
+    def open_row(self, row):
+        "Double-click the first column of a list row (not a link)"
+        row.locator('td').nth(2).dblclick()
+        self.wait_idle()
 
     def one2many(self, title):
         "The list of a One2Many field of the form, found by its title"
@@ -253,9 +273,8 @@ class BrowserTestCase(unittest.TestCase):
             "'#tabcontent > .tab-pane.active table.tree > tbody > tr')"
             ".length == 1")
         self.assertEqual(rows.count(), 1)
-        self.assertIn('TB-10001', rows.first.inner_text())
-        rows.first.dblclick()
-        self.wait_idle()
+        self.expect(rows.first).to_contain_text('TB-10001')
+        self.open_row(rows.first)
         tab = self.current_tab()
         tab.get_by_role('tab', name='Channel & Timeline').click()
         self.wait_idle()
@@ -273,8 +292,9 @@ class BrowserTestCase(unittest.TestCase):
         self.wait_idle()
         row = self.rows().filter(has_text='Address incomplete')
         self.assertEqual(row.count(), 1)
-        row.first.dblclick()
-        self.wait_idle()
+        self.open_row(row.first)
+        self.current_tab().get_by_role(
+            'button', name='Release', exact=True).first.wait_for()
         self.screenshot('hold_open')
         self.click_button('Release')
         release = self.current_tab().get_by_role(
@@ -311,8 +331,7 @@ class BrowserTestCase(unittest.TestCase):
         self.assertGreaterEqual(trips.count(), 1)
         self.assertIn('Done', tab.inner_text())
         self.screenshot('planning_run')
-        trips.first.dblclick()
-        self.wait_idle()
+        self.open_row(trips.first)
         stops = self.rows(self.page.locator('.modal.in').last.locator(
                 '.form-one2many').filter(has=self.page.locator(
                     '.form-one2many-string', has_text='Stops')))
@@ -335,8 +354,7 @@ class BrowserTestCase(unittest.TestCase):
         invoices.first.wait_for()
         self.assertGreaterEqual(invoices.count(), 1)
         self.screenshot('billing_run')
-        invoices.first.dblclick()
-        self.wait_idle()
+        self.open_row(invoices.first)
         form = self.page.locator('.modal.in').last
         self.assertIn('Posted', form.inner_text())
         self.screenshot('invoice')
