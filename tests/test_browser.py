@@ -208,10 +208,15 @@ class BrowserTestCase(unittest.TestCase):
         from playwright.sync_api import expect
         return expect(locator)
 
-    def open_row(self, row):
-        "Double-click the first column of a list row (not a link)"
-        row.locator('td').nth(2).dblclick()
-        self.wait_idle()
+    def open_row(self, row, toolbar=True):
+        "Select a list row by its first column (not a link) and open it"
+        cell = row.locator('td').nth(2)
+        if toolbar:
+            cell.click()
+            self.toolbar('switch')
+        else:
+            cell.dblclick()
+            self.wait_idle()
 
     def one2many(self, title):
         "The list of a One2Many field of the form, found by its title"
@@ -219,11 +224,9 @@ class BrowserTestCase(unittest.TestCase):
             has=self.page.locator('.form-one2many-string', has_text=title))
 
     def field_input(self, label, scope=None):
-        "The input next to the label of a form field"
+        "The input of a form field, found by its label"
         scope = scope or self.current_tab()
-        return scope.locator(
-            'xpath=.//td[.//label[normalize-space()="%s:"]]'
-            '/following-sibling::td[1]//input' % label).first
+        return scope.get_by_label(label + ':', exact=True).first
 
     def click_button(self, label):
         self.current_tab().get_by_role(
@@ -265,7 +268,6 @@ class BrowserTestCase(unittest.TestCase):
         self.login()
         self.open_menu('OTWB', 'Orders', 'Channel Orders')
         self.wait_idle()
-        self.current_tab().get_by_text('All', exact=True).first.click()
         self.search('TB-10001')
         rows = self.rows()
         self.page.wait_for_function(
@@ -292,7 +294,7 @@ class BrowserTestCase(unittest.TestCase):
         self.wait_idle()
         row = self.rows().filter(has_text='Address incomplete')
         self.assertEqual(row.count(), 1)
-        self.open_row(row.first)
+        self.open_row(row.first, toolbar=False)
         self.current_tab().get_by_role(
             'button', name='Release', exact=True).first.wait_for()
         self.screenshot('hold_open')
@@ -331,7 +333,7 @@ class BrowserTestCase(unittest.TestCase):
         self.assertGreaterEqual(trips.count(), 1)
         self.assertIn('Done', tab.inner_text())
         self.screenshot('planning_run')
-        self.open_row(trips.first)
+        self.open_row(trips.first, toolbar=False)
         stops = self.rows(self.page.locator('.modal.in').last.locator(
                 '.form-one2many').filter(has=self.page.locator(
                     '.form-one2many-string', has_text='Stops')))
@@ -354,7 +356,7 @@ class BrowserTestCase(unittest.TestCase):
         invoices.first.wait_for()
         self.assertGreaterEqual(invoices.count(), 1)
         self.screenshot('billing_run')
-        self.open_row(invoices.first)
+        self.open_row(invoices.first, toolbar=False)
         form = self.page.locator('.modal.in').last
         self.assertIn('Posted', form.inner_text())
         self.screenshot('invoice')
