@@ -148,13 +148,15 @@ class BrowserTestCase(unittest.TestCase):
 
     def tearDown(self):
         # the last state of the page, to see why a journey failed
+        folder = os.environ.get('OTWB_BROWSER_DEBUG')
         name = self.id().rsplit('.', 1)[-1]
         try:
-            self.page.screenshot(
-                path=os.path.join(self.shots, 'last-%s.png' % name))
-            with open(os.path.join(self.shots, 'last-%s.html' % name),
-                    'w') as fp:
-                fp.write(self.page.content())
+            if folder:
+                self.page.screenshot(
+                    path=os.path.join(folder, 'last-%s.png' % name))
+                with open(os.path.join(folder, 'last-%s.html' % name),
+                        'w') as fp:
+                    fp.write(self.page.content())
         finally:
             self.context.close()
 
