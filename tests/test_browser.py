@@ -215,7 +215,7 @@ class BrowserTestCase(unittest.TestCase):
         cell = row.locator('td').nth(2)
         if toolbar:
             cell.click()
-            self.toolbar('switch')
+            self.toolbar('switch_')
         else:
             cell.dblclick()
             self.wait_idle()
@@ -236,7 +236,7 @@ class BrowserTestCase(unittest.TestCase):
         self.wait_idle()
 
     def toolbar(self, name):
-        self.current_tab().locator('button#' + name).click()
+        self.current_tab().locator('button#%s:visible' % name).first.click()
         self.wait_idle()
 
     def assert_no_error_dialog(self):
@@ -348,7 +348,7 @@ class BrowserTestCase(unittest.TestCase):
         self.login()
         self.open_menu('OTWB', 'Billing', 'Billing Runs')
         self.wait_idle()
-        self.toolbar('new')
+        self.toolbar('new_')
         date_to = self.field_input('To')
         date_to.fill(time.strftime('%m/%d/%Y'))
         date_to.press('Tab')
