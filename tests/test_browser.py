@@ -322,6 +322,14 @@ class BrowserTestCase(unittest.TestCase):
         warehouse.fill('Shanghai DC')
         warehouse.press('Tab')
         self.wait_idle()
+        # the web client asks which warehouse when the text is not a name
+        search = self.page.locator('.modal.in').filter(
+            has_text='Search Warehouse')
+        if search.count():
+            search.get_by_text('[SHA] Shanghai DC').click()
+            search.get_by_role('button', name='OK').click()
+            self.wait_idle()
+        self.expect(warehouse).to_have_value('[SHA] Shanghai DC')
         dialog.get_by_role('button', name='Plan').click()
         self.wait_idle()
         tab = self.current_tab()
