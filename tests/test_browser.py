@@ -328,6 +328,7 @@ class BrowserTestCase(unittest.TestCase):
         if search.count():
             search.get_by_text('[SHA] Shanghai DC').click()
             search.get_by_role('button', name='OK').click()
+            search.first.wait_for(state='detached')
             self.wait_idle()
         self.expect(warehouse).to_have_value('[SHA] Shanghai DC')
         dialog.get_by_role('button', name='Plan').click()
