@@ -28,6 +28,11 @@ CITIES = [
     ("Suzhou", 'CN-JS', '215000', 31.30, 120.58),
     ("Nanjing", 'CN-JS', '210000', 32.06, 118.80),
     ]
+# JD allocates from Guangzhou DC first: its customers are near Guangzhou
+SOUTH = [
+    ("Guangzhou", 'CN-GD', '510100', 23.13, 113.26),
+    ("Shenzhen", 'CN-GD', '518000', 22.54, 114.06),
+    ]
 NAMES = ["Wu Hao", "Sun Li", "Ma Jun", "Zhu Yan", "Hu Bin", "Guo Mei",
     "He Qiang", "Lin Xue", "Luo Gang", "Gao Jing", "Xu Ming", "Song Lan"]
 # channel, payment method, prepaid
@@ -47,8 +52,9 @@ class Journeys:
 
 def payload(n, channel='TAOBAO', method='alipay', prepaid=True, paid=True,
         promised=None):
-    "A small order to a city near Shanghai; customer data unique per n"
-    city, subdivision, postal, lat, lon = CITIES[n % len(CITIES)]
+    "A small order near its channel's first warehouse; unique customer"
+    cities = SOUTH if channel == 'JD' else CITIES
+    city, subdivision, postal, lat, lon = cities[n % len(cities)]
     name = NAMES[n % len(NAMES)] + ('' if n < len(NAMES) else ' %d' % n)
     skus = sorted(PRICES)
     lines = [{'sku': skus[n % 4], 'quantity': 1 + n % 3,

@@ -282,7 +282,10 @@ class BrowserTestCase(unittest.TestCase):
         tab = self.current_tab()
         tab.get_by_role('tab', name='Channel & Timeline').click()
         self.wait_idle()
-        text = self.rows(self.one2many('Timeline')).all_inner_texts()
+        timeline = self.one2many('Timeline')
+        # the web client draws list rows when they scroll into view
+        timeline.scroll_into_view_if_needed()
+        text = self.rows(timeline).all_inner_texts()
         text = '\n'.join(text)
         for event in ['Received', 'Allocated', 'Packed', 'Delivered']:
             self.assertIn(event, text)
