@@ -322,7 +322,7 @@ class BrowserTestCase(unittest.TestCase):
         self.open_menu('OTWB', 'Transport', 'Plan Trips')
         dialog = self.page.locator('.modal.in').last
         warehouse = self.field_input('Warehouse', dialog)
-        warehouse.fill('Shanghai DC')
+        warehouse.fill('SHA')
         warehouse.press('Tab')
         self.wait_idle()
         # the web client asks which warehouse when the text is not a name
