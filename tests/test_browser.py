@@ -330,11 +330,11 @@ class BrowserTestCase(unittest.TestCase):
             has_text='Search Warehouse')
         if search.count():
             search.get_by_text('[SHA] Shanghai DC').click()
-            search.get_by_role('button', name='OK').click()
+            search.get_by_role('button', name='OK', exact=True).click()
             search.first.wait_for(state='detached')
             self.wait_idle()
         self.expect(warehouse).to_have_value('[SHA] Shanghai DC')
-        dialog.get_by_role('button', name='Plan').click()
+        dialog.get_by_role('button', name='Plan', exact=True).click()
         self.wait_idle()
         tab = self.current_tab()
         # the run is queued: reload until it is done
