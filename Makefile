@@ -8,7 +8,7 @@ DB ?= otwb_demo
 CONFIG ?= config/trytond.conf
 SIZE ?= 1
 
-.PHONY: demo test venv sao serve lint clean
+.PHONY: demo test venv sao browser serve lint clean
 
 $(VENV)/.installed: pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ web/node_modules/tryton-sao/.installed: web/package.json
 
 sao: web/node_modules/tryton-sao/.installed
 
+# Debian's headless Chromium for the browser tests (Playwright drives it;
+# no browser is downloaded).  Skipped when it is there already.
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		chromium chromium-driver; }
+
 demo: venv sao
 	$(PY) -m otwb_tools.demo -c $(CONFIG) -d $(DB) --size $(SIZE)
 ifeq ($(SERVE),1)
@@ -37,7 +44,7 @@ endif
 serve: venv sao
 	$(VENV)/bin/trytond -c $(CONFIG) -d $(DB)
 
-test: venv
+test: venv sao browser
 	$(PY) -m otwb_tools.runtests
 
 lint: venv

@@ -68,7 +68,7 @@ def create_database(config, database, lang):
         os.unlink(fp.name)
 
 
-def load_and_run(config, database, size):
+def load_and_run(config, database, size, journeys=True):
     from trytond.config import config as tconfig
     tconfig.update_etc(config)
     if tconfig.get('database', 'uri').startswith('sqlite'):
@@ -77,7 +77,7 @@ def load_and_run(config, database, size):
     from trytond.pool import Pool
     from trytond.transaction import Transaction, TransactionError
 
-    from otwb_tools import demo_data, flow
+    from otwb_tools import demo_data, demo_journeys, flow
 
     Pool(database).init()
     extras = {}
@@ -96,6 +96,9 @@ def load_and_run(config, database, size):
                     with transaction.set_context(company=data.company.id):
                         result = flow.run()
                         text = flow.summary(result)
+                        if journeys:
+                            text += '\n' + demo_journeys.summary(
+                                demo_journeys.prepare())
                     # the demo is configured: no set-up wizard at login
                     Item = Pool().get('ir.module.config_wizard.item')
                     Item.write(Item.search([]), {'state': 'done'})

@@ -5,6 +5,7 @@ from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 
 class Configuration(ModelSingleton, ModelSQL, ModelView):
     "OTWB Configuration"
+    __string__ = "OTWB Configuration"
     __name__ = 'otwb.configuration'
 
     rpc_max_items = fields.Integer(

@@ -22,6 +22,7 @@ CHANNEL_TYPES = [
 
 class Channel(DeactivableMixin, ModelSQL, ModelView):
     "Sales Channel"
+    __string__ = "Sales Channel"
     __name__ = 'otwb.oms.channel'
 
     name = fields.Char("Name", required=True, translate=True)

@@ -44,6 +44,7 @@ def import_csv(text, delimiter=','):
 
 class ImportCSVStart(ModelView):
     "Import Orders from CSV"
+    __string__ = "Import Orders from CSV"
     __name__ = 'otwb.oms.intake.import_csv.start'
 
     file = fields.Binary("File", required=True,
@@ -62,6 +63,7 @@ class ImportCSVStart(ModelView):
 
 class ImportCSVResult(ModelView):
     "Import Orders from CSV"
+    __string__ = "Import Orders from CSV"
     __name__ = 'otwb.oms.intake.import_csv.result'
 
     accepted = fields.Integer("Accepted", readonly=True)

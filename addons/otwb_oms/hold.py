@@ -20,6 +20,7 @@ HOLD_CODES = [
 
 class Hold(Workflow, ModelSQL, ModelView):
     "Order Hold"
+    __string__ = "Order Hold"
     __name__ = 'otwb.oms.hold'
 
     sale = fields.Many2One('sale.sale', "Order", required=True,

@@ -36,6 +36,7 @@ def _json_default(value):
 
 class Intake(Workflow, ModelSQL, ModelView):
     "Order Intake"
+    __string__ = "Order Intake"
     __name__ = 'otwb.oms.intake'
 
     channel_code = fields.Char("Channel Code", readonly=True)

@@ -49,6 +49,7 @@ class Channel(metaclass=PoolMeta):
 
 class Notification(ModelSQL, ModelView):
     "Order Notification"
+    __string__ = "Order Notification"
     __name__ = 'otwb.oms.notification'
 
     sale = fields.Many2One('sale.sale', "Order", required=True,

@@ -54,6 +54,7 @@ STATES = [
 
 class Return(Workflow, ModelSQL, ModelView):
     "Customer Return (RMA)"
+    __string__ = "Customer Return (RMA)"
     __name__ = 'otwb.oms.return'
     __string__ = "Customer Return"
     _rec_name = 'number'
@@ -494,6 +495,7 @@ class Return(Workflow, ModelSQL, ModelView):
 
 class ReturnLine(ModelSQL, ModelView):
     "Customer Return Line"
+    __string__ = "Customer Return Line"
     __name__ = 'otwb.oms.return.line'
     __string__ = "Customer Return Line"
 
@@ -812,6 +814,7 @@ class Sale(metaclass=PoolMeta):
 
 class ReturnRequest(Model):
     "Return request from a channel (RPC)"
+    __string__ = "Return Request"
     __name__ = 'otwb.oms.return.request'
     __string__ = "Customer Return Request"
 

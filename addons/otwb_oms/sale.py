@@ -428,6 +428,7 @@ class Sale(metaclass=PoolMeta):
 
 class OrderEvent(ModelSQL, ModelView):
     "Order Timeline Event"
+    __string__ = "Order Timeline Event"
     __name__ = 'otwb.oms.order.event'
 
     sale = fields.Many2One(

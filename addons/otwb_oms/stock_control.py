@@ -51,6 +51,7 @@ _stock = weakref.WeakKeyDictionary()
 
 class StockControl(ModelSQL, ModelView):
     "Stock Allocation Control"
+    __string__ = "Stock Allocation Control"
     __name__ = 'otwb.oms.stock.control'
 
     warehouse = fields.Many2One(

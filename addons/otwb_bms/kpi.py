@@ -1,0 +1,118 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Billing KPIs for the dashboard: revenue, cost and margin from the rated
+charges (SQL views built by ``table_query``, read-only).  Amounts are in
+the charges' currency: one row per currency."""
+from decimal import Decimal
+
+from sql import Literal, Null
+from sql.aggregate import Count, Min, Sum
+from sql.conditionals import Case
+from sql.functions import CurrentTimestamp
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+
+def _audit():
+    return [Literal(0).as_('create_uid'),
+        CurrentTimestamp().as_('create_date'),
+        Literal(None).as_('write_uid'), Literal(None).as_('write_date')]
+
+
+class RevenueByCustomer(ModelSQL, ModelView):
+    "Revenue by Customer"
+    __string__ = "Revenue by Customer"
+    __name__ = 'otwb.bms.kpi.revenue'
+
+    company = fields.Many2One('company.company', "Company")
+    party = fields.Many2One('party.party', "Customer")
+    currency = fields.Many2One('currency.currency', "Currency")
+    revenue = fields.Numeric("Revenue", digits=(16, 2))
+    charges = fields.Integer("Charges")
+    shipments = fields.Integer(
+        "Billed Activities", help="Billable events with a charge.")
+    revenue_per_activity = fields.Function(fields.Numeric(
+            "Revenue per Activity", digits=(16, 2)), 'get_per_activity')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('revenue', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        charge = Pool().get('otwb.bms.charge').__table__()
+        where = charge.kind == 'receivable'
+        company = Transaction().context.get('company')
+        if company:
+            where &= charge.company == company
+        revenue = Sum(charge.amount)
+        events = Count(charge.event, distinct=True)
+        return charge.select(
+            Min(charge.id).as_('id'), *_audit(),
+            charge.company.as_('company'),
+            charge.party.as_('party'),
+            charge.currency.as_('currency'),
+            revenue.as_('revenue'),
+            Count(charge.id).as_('charges'),
+            events.as_('shipments'),
+            where=where,
+            group_by=[charge.company, charge.party, charge.currency])
+
+    def get_per_activity(self, name):
+        if self.shipments:
+            return (Decimal(str(self.revenue)) / self.shipments
+                ).quantize(Decimal('0.01'))
+
+
+class MarginPerDay(ModelSQL, ModelView):
+    "Revenue, Cost and Margin per Day"
+    __string__ = "Revenue, Cost and Margin per Day"
+    __name__ = 'otwb.bms.kpi.margin'
+
+    company = fields.Many2One('company.company', "Company")
+    date = fields.Date("Date")
+    currency = fields.Many2One('currency.currency', "Currency")
+    revenue = fields.Numeric("Revenue", digits=(16, 2))
+    cost = fields.Numeric("Cost", digits=(16, 2))
+    margin = fields.Numeric("Margin", digits=(16, 2))
+    activities = fields.Integer(
+        "Billed Activities", help="Billable events with a receivable "
+        "charge.")
+    cost_per_activity = fields.Function(fields.Numeric(
+            "Cost per Activity", digits=(16, 2)), 'get_per_activity')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        charge = Pool().get('otwb.bms.charge').__table__()
+        where = Literal(True)
+        company = Transaction().context.get('company')
+        if company:
+            where &= charge.company == company
+        receivable = charge.kind == 'receivable'
+        revenue = Sum(Case((receivable, charge.amount), else_=0))
+        cost = Sum(Case((charge.kind == 'payable', charge.amount), else_=0))
+        activities = Count(Case((receivable, charge.event), else_=Null),
+            distinct=True)
+        return charge.select(
+            Min(charge.id).as_('id'), *_audit(),
+            charge.company.as_('company'),
+            charge.date.as_('date'),
+            charge.currency.as_('currency'),
+            revenue.as_('revenue'),
+            cost.as_('cost'),
+            (revenue - cost).as_('margin'),
+            activities.as_('activities'),
+            where=where,
+            group_by=[charge.company, charge.date, charge.currency])
+
+    def get_per_activity(self, name):
+        if self.activities:
+            return (Decimal(str(self.cost)) / self.activities
+                ).quantize(Decimal('0.01'))
