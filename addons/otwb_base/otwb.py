@@ -6,6 +6,7 @@ from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 class Configuration(ModelSingleton, ModelSQL, ModelView):
     "OTWB Configuration"
     __name__ = 'otwb.configuration'
+    _history = True  # audit trail: who changed what, when
 
     rpc_max_items = fields.Integer(
         "RPC Max Items", required=True,
