@@ -14,6 +14,7 @@ nothing.
 import datetime as dt
 import os
 import re
+import time
 import unittest
 import xmlrpc.client
 
@@ -88,6 +89,20 @@ class WithContext:
         return method(*args)
 
 
+def road_trip(admin):
+    "A dispatched trip (number and id), copied from a demo trip if needed"
+    Trip = admin.model.otwb.tms.trip
+    trips = Trip.search_read([('state', '=', 'dispatched')], 0, 1, None,
+        ['number'], {})
+    if trips:
+        return trips[0]
+    done, = Trip.search([], 0, 1, [('id', 'ASC')], {})
+    trip, = Trip.copy([done], {'number': None}, {})
+    Trip.confirm([trip], {})
+    Trip.dispatch([trip], {})
+    return Trip.read([trip], ['number'], {})[0]
+
+
 class Denied(Exception):
     "The operation was refused or found nothing to act on"
 
@@ -146,13 +161,7 @@ class SecurityMatrixTestCase(unittest.TestCase):
                     'name': "Matrix rule", 'channel': shopify,
                     'min_value': 10 ** 6, 'action': 'hold',
                     'hold_reason': "matrix"}], {})
-        # a trip on the road to track
-        done, = admin.model.otwb.tms.trip.search(
-            [], 0, 1, [('id', 'ASC')], {})
-        trip, = admin.model.otwb.tms.trip.copy([done], {}, {})
-        admin.model.otwb.tms.trip.confirm([trip], {})
-        admin.model.otwb.tms.trip.dispatch([trip], {})
-        cls.trip, = admin.model.otwb.tms.trip.read([trip], ['number'], {})
+        cls.trip = road_trip(admin)  # a trip on the road to track
 
     # --- helpers ---------------------------------------------------------
     @classmethod
@@ -354,18 +363,22 @@ class ExternalAccessTestCase(unittest.TestCase):
     def test_rule_history(self):
         "Who changed a fulfilment rule, when, and what it said before"
         Rule = self.admin.model.otwb.oms.fulfilment.rule
-        rule, = Rule.search([], 0, 1, [('id', 'ASC')], {})
-        before, = Rule.read([rule], ['name'], {})
-        Rule.write([rule], {'name': "Audited rule"}, {})
+        rule, = Rule.create([{'name': "Audited", 'action': 'hold',
+                    'hold_reason': "audit", 'min_value': 10 ** 7,
+                    'sequence': 71}], {})
+        time.sleep(1.5)  # XML-RPC carries whole seconds
+        Rule.write([rule], {'sequence': 72}, {})
         revisions = Rule.history_revisions([rule], {})
-        self.assertGreaterEqual(len(revisions), 2)
-        latest, previous = revisions[0], revisions[1]
-        self.assertEqual(latest[1], rule)
-        self.assertEqual(latest[2], "OTWB Administrator")
-        old, = Rule.read([rule], ['name'], {'_datetime': previous[0]})
-        self.assertEqual(old['name'], before['name'])
-        now, = Rule.read([rule], ['name'], {})
-        self.assertEqual(now['name'], "Audited rule")
+        self.assertEqual(len(revisions), 2)
+        (second, id2, user2), (first, id1, user1) = revisions
+        self.assertEqual((id1, id2), (rule, rule))
+        self.assertEqual({user1, user2}, {"OTWB Administrator"})
+        at = dt.datetime.strptime(str(first), '%Y%m%dT%H:%M:%S')
+        old, = Rule.read([rule], ['sequence'],
+            {'_datetime': at + dt.timedelta(seconds=1)})
+        self.assertEqual(old['sequence'], 71)
+        now, = Rule.read([rule], ['sequence'], {})
+        self.assertEqual(now['sequence'], 72)
 
     def test_rate_card_and_configuration_history(self):
         for model, domain, values in [
@@ -400,15 +413,17 @@ class ExternalAccessTestCase(unittest.TestCase):
 
     def test_login_throttled_and_no_password_logged(self):
         root = WithContext(self.server.login('admin', ADMIN_PASSWORD))
+        login = 'throttled-%d' % time.time()
         root.model.res.user.create([{
-                    'login': 'throttled', 'name': "Throttled",
+                    'login': login,
+                    'name': "Throttled",
                     'password': DEMO_PASSWORD}], {})
         proxy = xmlrpc.client.ServerProxy(self.server.url, allow_none=True)
         codes = []
         for _ in range(8):
             try:
                 proxy.common.db.login(
-                    'throttled', {'password': 'not-the-password'}, 'en')
+                    login, {'password': 'not-the-password'}, 'en')
             except xmlrpc.client.ProtocolError as error:
                 codes.append(error.errcode)
         # refused first, then rate limited (Too Many Requests)
@@ -416,7 +431,7 @@ class ExternalAccessTestCase(unittest.TestCase):
         self.assertIn(429, codes)
         with self.assertRaises(xmlrpc.client.ProtocolError) as cm:
             proxy.common.db.login(
-                'throttled', {'password': DEMO_PASSWORD}, 'en')
+                login, {'password': DEMO_PASSWORD}, 'en')
         self.assertEqual(cm.exception.errcode, 429)
         log = self.server.server_log()
         self.assertNotIn(DEMO_PASSWORD, log)
@@ -427,7 +442,8 @@ class ExternalAccessTestCase(unittest.TestCase):
         answered with the old result, nothing written"""
         rpc = WithContext(self.server.login('integration', DEMO_PASSWORD))
         payload = SecurityMatrixTestCase.payload()
-        payload['external_id'] = 'IDEM-1'
+        key = 'IDEM-%d' % time.time()
+        payload['external_id'] = key
         first, = rpc.model.otwb.oms.intake.submit([payload], {})
         self.assertEqual(first['status'], 'accepted', first)
         changed = dict(payload, lines=[{'sku': 'SKU-0006', 'quantity': 9,
@@ -435,12 +451,18 @@ class ExternalAccessTestCase(unittest.TestCase):
         second, = rpc.model.otwb.oms.intake.submit([changed], {})
         self.assertEqual(second['status'], 'conflict')
         self.assertEqual(second['errors'][0]['code'], 'idempotency_conflict')
-        self.assertEqual(self.admin.model.otwb.oms.intake.search_count(
-                [('external_id', '=', 'IDEM-1')], {}), 1)
+        # the inbox keeps the conflicting payload, rejected; one order only
+        intakes = self.admin.model.otwb.oms.intake.search_read(
+            [('external_id', '=', key)], 0, None, [('id', 'ASC')],
+            ['state', 'error_codes'], {})
+        self.assertEqual([i['state'] for i in intakes][1:], ['rejected'])
+        self.assertEqual(intakes[1]['error_codes'], 'idempotency_conflict')
+        self.assertEqual(self.admin.model.sale.sale.search_count(
+                [('otwb_intake.external_id', '=', key)], {}), 1)
 
         supplier, = self.admin.model.party.party.search_read(
             [('code', '!=', None)], 0, 1, [('id', 'ASC')], ['code'], {})
-        asn = {'supplier': supplier['code'], 'number': 'ASN-IDEM-1',
+        asn = {'supplier': supplier['code'], 'number': 'ASN-' + key,
             'warehouse': 'SHA',
             'expected_date': dt.date.today().isoformat(),
             'lines': [{'sku': 'SKU-0001', 'quantity': 10}]}
@@ -452,12 +474,12 @@ class ExternalAccessTestCase(unittest.TestCase):
         conflict, = self.admin.model.otwb.wms.asn.submit([other], {})
         self.assertEqual(conflict['status'], 'conflict')
         lines = self.admin.model.otwb.wms.asn.line.search_read(
-            [('asn', '=', first['asn'])], 0, None, None, ['quantity'], {})
-        self.assertEqual([line['quantity'] for line in lines], [10])
+            [('asn', '=', first['asn'])], 0, None, None,
+            ['expected_quantity'], {})
+        self.assertEqual([line['expected_quantity'] for line in lines], [10])
 
-        trip, = self.admin.model.otwb.tms.trip.search_read(
-            [], 0, 1, [('id', 'ASC')], ['number'], {})
-        event = {'event_id': 'IDEM-GPS-1', 'type': 'position',
+        trip = road_trip(self.admin)
+        event = {'event_id': 'GPS-' + key, 'type': 'position',
             'trip': trip['number'],
             'occurred_at': dt.datetime.utcnow().replace(
                 microsecond=0).isoformat(),
@@ -469,6 +491,6 @@ class ExternalAccessTestCase(unittest.TestCase):
             [moved], {})
         self.assertEqual(conflict['status'], 'conflict')
         stored, = self.admin.model.otwb.tms.tracking.event.search_read(
-            [('event_id', '=', 'IDEM-GPS-1')], 0, None, None,
+            [('event_id', '=', 'GPS-' + key)], 0, None, None,
             ['latitude'], {})
         self.assertAlmostEqual(stored['latitude'], 31.2)
