@@ -113,6 +113,12 @@ class DemoServer:
     def cleanup(self):
         self.stop()
         self.tmp.cleanup()
+        if self.uri.startswith('postgresql'):
+            import psycopg
+            with psycopg.connect(self.uri.rstrip('/') + '/postgres',
+                    autocommit=True) as conn:
+                conn.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                    % self.database)
 
     def server_log(self):
         with open(os.path.join(self.tmp.name, 'server.log')) as fp:
