@@ -24,10 +24,10 @@ import time
 import unittest
 import xmlrpc.client
 
+from rpc_server import ROOT, DemoServer, free_port, shared
+
 from otwb_tools import flow
 from otwb_tools.demo_data import DEMO_PASSWORD
-
-from .server import ROOT, DemoServer, free_port, shared
 
 URI = os.environ.get('TRYTOND_DATABASE_URI', '')
 

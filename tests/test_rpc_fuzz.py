@@ -19,10 +19,9 @@ import urllib.request
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rpc_server import shared
 
 from otwb_tools.demo_data import DEMO_PASSWORD
-
-from .server import shared
 
 BAD_TEXT = [
     "'; DROP TABLE sale_sale; --", '" OR 1=1 --', '<script>alert(1)</script>',

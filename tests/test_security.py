@@ -19,11 +19,10 @@ import unittest
 import xmlrpc.client
 
 import proteus.config  # noqa: F401 - marshals dates and Decimals
+from rpc_server import ROOT, shared
 
 from otwb_tools.demo import ADMIN_PASSWORD
 from otwb_tools.demo_data import DEMO_PASSWORD
-
-from .server import ROOT, shared
 
 ROLES = {
     'Administrator': 'otwb_admin',
