@@ -7,6 +7,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     "OTWB Configuration"
     __string__ = "OTWB Configuration"
     __name__ = 'otwb.configuration'
+    _history = True  # audit trail: who changed what, when
 
     rpc_max_items = fields.Integer(
         "RPC Max Items", required=True,

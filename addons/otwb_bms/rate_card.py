@@ -61,6 +61,7 @@ CARGO_CLASSES = [(None, "")] + [(c, c.capitalize())
 class RateCard(ModelSQL, ModelView):
     "Rate Card"
     __name__ = 'otwb.bms.rate_card'
+    _history = True  # audit trail: who changed what, when
 
     name = fields.Char("Name", required=True)
     company = fields.Many2One('company.company', "Company", required=True)
@@ -270,6 +271,7 @@ class RateCard(ModelSQL, ModelView):
 class RateLine(sequence_ordered(), ModelSQL, ModelView):
     "Rate Card Line"
     __name__ = 'otwb.bms.rate_card.line'
+    _history = True  # audit trail: who changed what, when
 
     card = fields.Many2One(
         'otwb.bms.rate_card', "Card", required=True, ondelete='CASCADE')
@@ -429,6 +431,7 @@ class RateLine(sequence_ordered(), ModelSQL, ModelView):
 class FuelIndex(ModelSQL, ModelView):
     "Fuel Index"
     __name__ = 'otwb.bms.fuel_index'
+    _history = True  # audit trail: who changed what, when
 
     company = fields.Many2One('company.company', "Company", required=True)
     date = fields.Date(

@@ -24,6 +24,7 @@ class Channel(DeactivableMixin, ModelSQL, ModelView):
     "Sales Channel"
     __string__ = "Sales Channel"
     __name__ = 'otwb.oms.channel'
+    _history = True  # audit trail: who changed what, when
 
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char(

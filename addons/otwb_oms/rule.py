@@ -24,6 +24,7 @@ class FulfilmentRule(
         ModelView):
     "Fulfilment Rule"
     __name__ = 'otwb.oms.fulfilment.rule'
+    _history = True  # audit trail: who changed what, when
 
     name = fields.Char("Name", required=True, translate=True)
     # criteria (empty = any)
@@ -147,6 +148,7 @@ class FulfilmentRule(
 class FulfilmentRuleWarehouse(sequence_ordered(), ModelSQL, ModelView):
     "Fulfilment Rule Warehouse"
     __name__ = 'otwb.oms.fulfilment.rule.warehouse'
+    _history = True  # audit trail: who changed what, when
 
     rule = fields.Many2One('otwb.oms.fulfilment.rule', "Rule",
         required=True, ondelete='CASCADE')

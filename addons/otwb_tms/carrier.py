@@ -47,6 +47,7 @@ class CarrierService(
         DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     "Carrier Service"
     __name__ = 'otwb.tms.carrier.service'
+    _history = True  # audit trail: who changed what, when
 
     carrier = fields.Many2One(
         'carrier', "Carrier", required=True, ondelete='CASCADE')
@@ -129,6 +130,7 @@ class CarrierService(
 class CarrierRule(sequence_ordered(), MatchMixin, ModelSQL, ModelView):
     "Carrier Selection Rule"
     __name__ = 'otwb.tms.carrier.rule'
+    _history = True  # audit trail: who changed what, when
 
     name = fields.Char("Name", required=True)
     company = fields.Many2One('company.company', "Company", required=True)

@@ -39,6 +39,7 @@ LOT_ATTRIBUTES = [
 class PutawayRule(sequence_ordered(), MatchMixin, ModelSQL, ModelView):
     "Putaway Rule"
     __name__ = 'otwb.wms.putaway.rule'
+    _history = True  # audit trail: who changed what, when
 
     warehouse = fields.Many2One(
         'stock.location', "Warehouse", ondelete='CASCADE',

@@ -22,6 +22,7 @@ from .putaway import product_measures
 class WaveRule(sequence_ordered(), MatchMixin, ModelSQL, ModelView):
     "Wave Rule"
     __name__ = 'otwb.wms.wave.rule'
+    _history = True  # audit trail: who changed what, when
 
     name = fields.Char("Name", required=True)
     warehouse = fields.Many2One(
