@@ -37,7 +37,7 @@ from decimal import Decimal
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPORT = os.path.join(HERE, 'reports', 'bms_e2e.md')
 D = Decimal
-DB = 'bench_bms_e2e'
+DB = os.environ.get('BMS_BENCH_DB', 'bench_bms_e2e')
 
 
 def rss_mb():
