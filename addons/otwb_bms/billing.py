@@ -17,6 +17,13 @@ from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 _DRAFT = {'readonly': Eval('state') != 'draft'}
+# charge types accrued on the duty product's accounts (duty.py)
+CUSTOMS_CHARGES = {'duty', 'tax'}
+
+
+def _total_key(kind, charge_type):
+    "Accrual total of a charge: per kind, duties apart"
+    return kind + '_duty' if charge_type in CUSTOMS_CHARGES else kind
 
 
 class BillingRun(Workflow, ModelSQL, ModelView):
@@ -209,11 +216,24 @@ class Accrual(Workflow, ModelSQL, ModelView):
             product = product.__class__(product.id)
             revenue = product.account_revenue_used
             expense = product.account_expense_used
-        return {
+        accounts = {
             'journal': journal,
             'receivable': (config.bms_accrued_revenue_account, revenue),
             'payable': (expense, config.bms_accrued_cost_account),
             }
+        # customs duties and import taxes are not service revenue: they
+        # are accrued on the accounts of the duty product (see duty.py)
+        duty_product = getattr(config, 'bms_duty_product', None)
+        if duty_product:
+            with Transaction().set_context(company=company.id):
+                duty_product = duty_product.__class__(duty_product.id)
+                accounts['receivable_duty'] = (
+                    config.bms_accrued_revenue_account,
+                    duty_product.account_revenue_used)
+                accounts['payable_duty'] = (
+                    duty_product.account_expense_used,
+                    config.bms_accrued_cost_account)
+        return accounts
 
     @staticmethod
     def _company_totals(where, company):
@@ -228,19 +248,23 @@ class Accrual(Workflow, ModelSQL, ModelView):
         table, condition = where
         currency = company.currency
         totals = defaultdict(Decimal)
-        cursor.execute(*table.select(table.kind, Sum(table.amount),
-                where=condition & (table.currency == currency.id),
-                group_by=[table.kind]))
-        for kind, amount in cursor:
-            # SQLite sums NUMERIC as float: back to the currency's digits
-            totals[kind] += currency.round(Decimal(str(amount)))
         cursor.execute(*table.select(
-                table.kind, table.currency, table.date, table.amount,
-                Count(Literal('*')),
+                table.kind, table.charge_type, Sum(table.amount),
+                where=condition & (table.currency == currency.id),
+                group_by=[table.kind, table.charge_type]))
+        for kind, charge_type, amount in cursor:
+            # SQLite sums NUMERIC as float: back to the currency's digits
+            totals[_total_key(kind, charge_type)] += currency.round(
+                Decimal(str(amount)))
+        cursor.execute(*table.select(
+                table.kind, table.charge_type, table.currency, table.date,
+                table.amount, Count(Literal('*')),
                 where=condition & (table.currency != currency.id),
-                group_by=[table.kind, table.currency, table.date,
-                    table.amount]))
-        for kind, currency_id, date, amount, count in cursor.fetchall():
+                group_by=[table.kind, table.charge_type, table.currency,
+                    table.date, table.amount]))
+        for (kind, charge_type, currency_id, date, amount,
+                count) in cursor.fetchall():
+            kind = _total_key(kind, charge_type)
             if isinstance(date, str):
                 date = dt.date.fromisoformat(date)
             with Transaction().set_context(date=date):
@@ -255,10 +279,14 @@ class Accrual(Workflow, ModelSQL, ModelView):
         credit the second with the total (a negative total swaps)."""
         Line = Pool().get('account.move.line')
         lines = []
-        for kind in ('receivable', 'payable'):
+        for kind in ('receivable', 'receivable_duty', 'payable',
+                'payable_duty'):
             amount = totals.get(kind, Decimal(0))
             if not amount:
                 continue
+            if kind not in accounts:
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_accrual_duty_product'))
             debit_account, credit_account = accounts[kind]
             if reverse:
                 amount = -amount
@@ -318,8 +346,10 @@ class Accrual(Workflow, ModelSQL, ModelView):
                 gettext('otwb_bms.msg_accrual_description',
                     date=accrual.date))
             accrual.move = move
-            accrual.revenue = totals.get('receivable', Decimal(0))
-            accrual.cost = totals.get('payable', Decimal(0))
+            accrual.revenue = (totals.get('receivable', Decimal(0))
+                + totals.get('receivable_duty', Decimal(0)))
+            accrual.cost = (totals.get('payable', Decimal(0))
+                + totals.get('payable_duty', Decimal(0)))
         cls.save(accruals)
 
     @classmethod
