@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Literal, Null
+from sql import Null
 from sql.aggregate import Count, Sum
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
@@ -258,7 +258,7 @@ class Accrual(Workflow, ModelSQL, ModelView):
                 Decimal(str(amount)))
         cursor.execute(*table.select(
                 table.kind, table.charge_type, table.currency, table.date,
-                table.amount, Count(Literal('*')),
+                table.amount, Count(table.id),
                 where=condition & (table.currency != currency.id),
                 group_by=[table.kind, table.charge_type, table.currency,
                     table.date, table.amount]))

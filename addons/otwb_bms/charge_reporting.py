@@ -63,7 +63,7 @@ class ChargeReporting(ModelSQL, ModelView):
             month.as_('month'),
             charge.currency.as_('currency'),
             Sum(charge.amount).as_('amount'),
-            Count(Literal('*')).as_('charge_count'),
+            Count(charge.id).as_('charge_count'),
             where=where, group_by=group_by)
 
 
