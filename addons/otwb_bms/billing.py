@@ -2,17 +2,28 @@
 # this repository contains the full copyright notices and license terms.
 """Billing runs (invoice the open charges once) and accrual runs (post
 unbilled revenue and un-invoiced costs, reversed when invoiced)."""
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Null
+from sql.aggregate import Count, Sum
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 _DRAFT = {'readonly': Eval('state') != 'draft'}
+# charge types accrued on the duty product's accounts (duty.py)
+CUSTOMS_CHARGES = {'duty', 'tax'}
+
+
+def _total_key(kind, charge_type):
+    "Accrual total of a charge: per kind, duties apart"
+    return kind + '_duty' if charge_type in CUSTOMS_CHARGES else kind
 
 
 class BillingRun(Workflow, ModelSQL, ModelView):
@@ -135,9 +146,12 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                 continue
             Charge.invoice(charges, post=run.post,
                 invoice_date=run.invoice_date, grouping=run.grouping)
-            invoiced = [c for c in Charge.browse(charges)
-                if c.invoice_line and not c.billing_run]
-            Charge.write(invoiced, {'billing_run': run.id})
+            table = Charge.__table__()
+            for sub in grouped_slice([c.id for c in charges]):
+                Charge.sql_update(table, {'billing_run': run.id},
+                    reduce_ids(table.id, sub)
+                    & (table.invoice_line != Null)
+                    & (table.billing_run == Null))
 
 
 class Accrual(Workflow, ModelSQL, ModelView):
@@ -202,31 +216,61 @@ class Accrual(Workflow, ModelSQL, ModelView):
             product = product.__class__(product.id)
             revenue = product.account_revenue_used
             expense = product.account_expense_used
-        return {
+        accounts = {
             'journal': journal,
             'receivable': (config.bms_accrued_revenue_account, revenue),
             'payable': (expense, config.bms_accrued_cost_account),
             }
+        # customs duties and import taxes are not service revenue: they
+        # are accrued on the accounts of the duty product (see duty.py)
+        duty_product = getattr(config, 'bms_duty_product', None)
+        if duty_product:
+            with Transaction().set_context(company=company.id):
+                duty_product = duty_product.__class__(duty_product.id)
+                accounts['receivable_duty'] = (
+                    config.bms_accrued_revenue_account,
+                    duty_product.account_revenue_used)
+                accounts['payable_duty'] = (
+                    duty_product.account_expense_used,
+                    config.bms_accrued_cost_account)
+        return accounts
 
     @staticmethod
-    def _company_totals(charge_ids, company):
-        """Totals per kind in the company currency of the charges (each
-        charge converted at the rate of its date), read in chunks without
-        instantiating the charges"""
-        pool = Pool()
-        Charge = pool.get('otwb.bms.charge')
-        Currency = pool.get('currency.currency')
+    def _company_totals(where, company):
+        """Totals per kind in the company currency of the charges matching
+        the SQL condition ``where`` on the charge table (built with
+        ``Charge.__table__()`` passed as ``table``).  Summed in SQL; the
+        charges in another currency are grouped by currency, date and
+        amount and each converted at the rate of its date, exactly as one
+        conversion per charge would."""
+        Currency = Pool().get('currency.currency')
+        cursor = Transaction().connection.cursor()
+        table, condition = where
         currency = company.currency
         totals = defaultdict(Decimal)
-        for i in range(0, len(charge_ids), 5000):
-            for row in Charge.read(charge_ids[i:i + 5000],
-                    ['kind', 'amount', 'currency', 'date']):
-                amount = row['amount']
-                if row['currency'] != currency.id:
-                    with Transaction().set_context(date=row['date']):
-                        amount = Currency.compute(
-                            row['currency'], amount, currency)
-                totals[row['kind']] += amount
+        cursor.execute(*table.select(
+                table.kind, table.charge_type, Sum(table.amount),
+                where=condition & (table.currency == currency.id),
+                group_by=[table.kind, table.charge_type]))
+        for kind, charge_type, amount in cursor:
+            # SQLite sums NUMERIC as float: back to the currency's digits
+            totals[_total_key(kind, charge_type)] += currency.round(
+                Decimal(str(amount)))
+        cursor.execute(*table.select(
+                table.kind, table.charge_type, table.currency, table.date,
+                table.amount, Count(table.id),
+                where=condition & (table.currency != currency.id),
+                group_by=[table.kind, table.charge_type, table.currency,
+                    table.date, table.amount]))
+        for (kind, charge_type, currency_id, date, amount,
+                count) in cursor.fetchall():
+            kind = _total_key(kind, charge_type)
+            if isinstance(date, str):
+                date = dt.date.fromisoformat(date)
+            with Transaction().set_context(date=date):
+                amount = Currency.compute(
+                    currency_id, Decimal(str(amount)), currency)
+            totals[kind] += amount * count
         return totals
 
     @staticmethod
@@ -235,10 +279,14 @@ class Accrual(Workflow, ModelSQL, ModelView):
         credit the second with the total (a negative total swaps)."""
         Line = Pool().get('account.move.line')
         lines = []
-        for kind in ('receivable', 'payable'):
+        for kind in ('receivable', 'receivable_duty', 'payable',
+                'payable_duty'):
             amount = totals.get(kind, Decimal(0))
             if not amount:
                 continue
+            if kind not in accounts:
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_accrual_duty_product'))
             debit_account, credit_account = accounts[kind]
             if reverse:
                 amount = -amount
@@ -282,52 +330,66 @@ class Accrual(Workflow, ModelSQL, ModelView):
         cls.lock(accruals)
         for accrual in accruals:
             accounts = cls._accounts(accrual.company)
-            charges = Charge.search([
-                    ('company', '=', accrual.company.id),
-                    ('invoice_line', '=', None),
-                    ('accrual', '=', None),
-                    ('date', '<=', accrual.date),
-                    ], order=[('id', 'ASC')])
-            Charge.lock(charges)
+            # set-based: one UPDATE marks the open charges (it takes their
+            # row locks: a concurrent billing or accrual run over the same
+            # charges makes one of the transactions retry on PostgreSQL),
+            # then SQL sums
+            table = Charge.__table__()
+            Charge.sql_update(table, {'accrual': accrual.id},
+                (table.company == accrual.company.id)
+                & (table.invoice_line == Null) & (table.accrual == Null)
+                & (table.date <= accrual.date))
             totals = cls._company_totals(
-                [c.id for c in charges], accrual.company)
+                (table, table.accrual == accrual.id), accrual.company)
             move = cls._create_move(
                 accrual.company, accrual.date, accounts, totals, accrual,
                 gettext('otwb_bms.msg_accrual_description',
                     date=accrual.date))
-            if charges:
-                Charge.write(charges, {'accrual': accrual.id})
             accrual.move = move
-            accrual.revenue = totals.get('receivable', Decimal(0))
-            accrual.cost = totals.get('payable', Decimal(0))
+            accrual.revenue = (totals.get('receivable', Decimal(0))
+                + totals.get('receivable_duty', Decimal(0)))
+            accrual.cost = (totals.get('payable', Decimal(0))
+                + totals.get('payable_duty', Decimal(0)))
         cls.save(accruals)
 
     @classmethod
     def reverse_charges(cls, charges, date):
         """Post the reversal of the accrued amounts of charges just
         invoiced: one new move per accrual run on ``date`` (never before
-        the accrual date); the accrual move itself is never changed."""
+        the accrual date); the accrual move itself is never changed.
+        Set-based: sums and updates in SQL by chunks of ids."""
         pool = Pool()
         Charge = pool.get('otwb.bms.charge')
         Accrual = pool.get('otwb.bms.accrual')
-        ids = [int(c) for c in charges]
-        by_accrual = defaultdict(list)
-        for i in range(0, len(ids), 5000):
-            for row in Charge.read(ids[i:i + 5000],
-                    ['accrual', 'accrual_reversal']):
-                if row['accrual'] and not row['accrual_reversal']:
-                    by_accrual[row['accrual']].append(row['id'])
-        for accrual_id, group in by_accrual.items():
-            accrual = Accrual(accrual_id)
+        cursor = Transaction().connection.cursor()
+        table = Charge.__table__()
+        ids = sorted({int(c) for c in charges})
+        chunks = [reduce_ids(table.id, sub) for sub in grouped_slice(ids)]
+        accrual_ids = set()
+        for chunk in chunks:
+            cursor.execute(*table.select(table.accrual,
+                    where=chunk & (table.accrual != Null)
+                    & (table.accrual_reversal == Null),
+                    group_by=[table.accrual]))
+            accrual_ids.update(a for a, in cursor)
+        for accrual in Accrual.browse(sorted(accrual_ids)):
             accounts = cls._accounts(accrual.company)
-            totals = cls._company_totals(group, accrual.company)
+            totals = defaultdict(Decimal)
+            for chunk in chunks:
+                condition = (chunk & (table.accrual == accrual.id)
+                    & (table.accrual_reversal == Null))
+                for kind, amount in cls._company_totals(
+                        (table, condition), accrual.company).items():
+                    totals[kind] += amount
             move = cls._create_move(
                 accrual.company, max(date, accrual.date), accounts, totals,
                 accrual, gettext('otwb_bms.msg_accrual_reversal',
                     date=accrual.date), reverse=True)
             if move:
-                Charge.write(Charge.browse(group),
-                    {'accrual_reversal': move.id})
+                for chunk in chunks:
+                    Charge.sql_update(table, {'accrual_reversal': move.id},
+                        chunk & (table.accrual == accrual.id)
+                        & (table.accrual_reversal == Null))
 
 
 class Move(metaclass=PoolMeta):

@@ -1,15 +1,18 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Billable events captured exactly once, rated into charges, invoiced."""
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Null
+from sql import Column, Expression, Null
+from sql.functions import CurrentTimestamp
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 from .engine import rating
@@ -351,6 +354,37 @@ class Charge(ModelSQL, ModelView):
     def default_adjustment(cls):
         return False
 
+    @classmethod
+    def sql_update(cls, table, values, where):
+        """Set bookkeeping columns (``accrual``, ``accrual_reversal``,
+        ``invoice_line``, ``invoiced_amount``, …: foreign keys and amounts
+        without validation rules) on the charges matching the SQL
+        condition ``where`` on ``table`` (a ``cls.__table__()``) in one
+        UPDATE, without
+        per-record ORM work; the transaction's record caches of charges
+        are cleared like ``write`` does.  Only for mass runs (accrual,
+        invoicing) over tens of thousands of charges."""
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        columns = [table.write_uid, table.write_date]
+        sql_values = [transaction.user, CurrentTimestamp()]
+        for name, value in values.items():
+            columns.append(Column(table, name))
+            if not isinstance(value, Expression):
+                value = cls._fields[name].sql_format(value)
+            sql_values.append(value)
+        cursor.execute(*table.update(columns, sql_values, where=where))
+        cls.clear_caches()
+
+    @classmethod
+    def clear_caches(cls):
+        "Forget the cached charges of this transaction (after raw SQL)"
+        transaction = Transaction()
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                cache[cls.__name__].clear()
+
     def get_rec_name(self, name):
         return '%s %s %s %s' % (
             self.charge_type, self.amount, self.currency.code,
@@ -361,13 +395,17 @@ class Charge(ModelSQL, ModelView):
         """Currency of the invoice for the charge: the party's billing
         currency, else (receivable) the company currency, else (payable)
         the charge currency."""
-        party = charge.party
-        currency = getattr(party, 'bms_currency', None)
-        if not currency and charge.kind == 'receivable':
-            currency = getattr(party, 'customer_currency', None)
-            if not currency:
-                currency = charge.company.currency
-        return currency or charge.currency
+        return cls._invoice_currency(
+            charge.company, charge.kind, charge.party, charge.currency)
+
+    @classmethod
+    def _invoice_currency(cls, company, kind, party, currency):
+        invoice_currency = getattr(party, 'bms_currency', None)
+        if not invoice_currency and kind == 'receivable':
+            invoice_currency = getattr(party, 'customer_currency', None)
+            if not invoice_currency:
+                invoice_currency = company.currency
+        return invoice_currency or currency
 
     def get_state(self, name):
         return 'invoiced' if self.invoice_line else 'open'
@@ -394,6 +432,8 @@ class Charge(ModelSQL, ModelView):
         Line = pool.get('account.invoice.line')
         Config = pool.get('otwb.configuration')
         Currency = pool.get('currency.currency')
+        Company = pool.get('company.company')
+        Party = pool.get('party.party')
         Date = pool.get('ir.date')
         Accrual = pool.get('otwb.bms.accrual')
         config = Config(1)
@@ -401,21 +441,49 @@ class Charge(ModelSQL, ModelView):
         grouping = grouping or config.bms_invoice_grouping or 'charge'
         if not product:
             raise ValidationError(gettext('otwb_bms.msg_no_service_product'))
-        ids = [int(c) for c in charges]
+        ids = sorted({int(c) for c in charges})
         cls.lock(cls.browse(ids))
-        # read again after the lock, in chunks (small record lists keep
-        # the ORM's per-instance work linear)
-        charges = [c for i in range(0, len(ids), 1000)
-            for c in cls.browse(ids[i:i + 1000]) if not c.invoice_line]
+        # read again after the lock, as rows (no record instances: the
+        # charges of a run are tens of thousands)
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        rows = []
+        for sub in grouped_slice(ids):
+            cursor.execute(*table.select(
+                    table.id, table.company, table.kind, table.party,
+                    table.currency, table.charge_type, table.code,
+                    table.date, table.amount,
+                    where=reduce_ids(table.id, sub)
+                    & (table.invoice_line == Null)))
+            rows.extend(cursor)
+        rows.sort()
+        if not rows:
+            return []
         invoice_date = invoice_date or Date.today()
+        currencies = {c.id: c for c in Currency.browse(
+                list({r[4] for r in rows}))}
+        invoice_currencies = {}
         groups = defaultdict(list)
-        for charge in charges:
-            groups[(charge.company, charge.kind, charge.party,
-                    cls.invoice_currency(charge))].append(charge)
+        for row in rows:
+            company, kind, party, currency = row[1:5]
+            key = (company, kind, party, currency)
+            if key not in invoice_currencies:
+                invoice_currencies[key] = cls._invoice_currency(
+                    Company(company), kind, Party(party),
+                    currencies[currency])
+            groups[(company, kind, party,
+                    invoice_currencies[key].id)].append(row)
+        explanations = {}
+        if grouping == 'charge':
+            explanations = {c.id: c.explanation
+                for c in cls.browse([r[0] for r in rows])}
         invoices = []
         converted = {}
+        rates = {}
         line_charges = []
         for (company, kind, party, currency), group in groups.items():
+            company, party = Company(company), Party(party)
+            currency = Currency(currency)
             invoice = Invoice(
                 company=company, party=party, currency=currency,
                 type='out' if kind == 'receivable' else 'in',
@@ -434,40 +502,50 @@ class Charge(ModelSQL, ModelView):
                 if name != 'invoice'}
             lines, members = [], []
             by_type = defaultdict(list)
-            for charge in group:
-                amount = charge.amount
+            for row in group:
+                id_, charge_currency, charge_type, code, date = (
+                    row[0], row[4], row[5], row[6], row[7])
+                # (SQLite returns NUMERIC as float)
+                amount = currencies[charge_currency].round(
+                    Decimal(str(row[8])))
+                if isinstance(date, str):
+                    date = dt.date.fromisoformat(date)
                 note = ''
-                if charge.currency != currency:
-                    with Transaction().set_context(date=charge.date):
-                        amount = Currency.compute(
-                            charge.currency, charge.amount, currency)
+                if charge_currency != currency.id:
+                    key = (charge_currency, date, amount, currency.id)
+                    if key not in rates:
+                        with Transaction().set_context(date=date):
+                            rates[key] = Currency.compute(
+                                currencies[charge_currency], amount,
+                                currency)
                     note = ' [%s %s at the rate of %s]' % (
-                        charge.amount, charge.currency.code, charge.date)
-                converted[charge.id] = (amount, currency.id)
+                        amount, currencies[charge_currency].code, date)
+                    amount = rates[key]
+                    converted[id_] = (amount, currency.id)
+                else:
+                    # invoiced_amount = amount, set in SQL
+                    converted[id_] = (None, currency.id)
                 if grouping == 'charge_type':
-                    by_type[charge.charge_type, charge.code or ''].append(
-                        charge)
+                    by_type[charge_type, code or ''].append(
+                        (id_, amount, date))
                     continue
-                line = cls._invoice_line(
-                    invoice, defaults, charge.charge_type)
+                line = cls._invoice_line(invoice, defaults, charge_type)
                 line.unit_price = amount
                 line.description = '%s%s: %s' % (
-                    charge.charge_type, note,
-                    (charge.explanation or '')[:200])
-                line.origin = charge
+                    charge_type, note, (explanations[id_] or '')[:200])
+                line.origin = cls(id_)
                 lines.append(line)
-                members.append([charge])
+                members.append([id_])
             for (charge_type, code), items in sorted(by_type.items()):
                 line = cls._invoice_line(invoice, defaults, charge_type)
-                line.unit_price = sum(
-                    (converted[c.id][0] for c in items), Decimal(0))
-                dates = sorted(c.date for c in items)
+                line.unit_price = sum((a for _, a, _ in items), Decimal(0))
+                dates = sorted(d for _, _, d in items)
                 line.description = '%s%s: %d charges %s..%s' % (
                     charge_type, ' ' + code if code else '', len(items),
                     dates[0], dates[-1])
-                line.origin = items[0]
+                line.origin = cls(items[0][0])
                 lines.append(line)
-                members.append(items)
+                members.append([i for i, _, _ in items])
             invoice.lines = lines
             invoices.append(invoice)
             line_charges.append(members)
@@ -478,23 +556,21 @@ class Charge(ModelSQL, ModelView):
             # the lines are created in order: ascending ids
             lines = sorted(invoice.lines, key=lambda line: line.id)
             for line, items in zip(lines, members, strict=True):
-                for charge in items:
-                    amount, currency = converted[charge.id]
-                    writes[line.id, amount, currency].append(charge)
-        to_write = []
+                for id_ in items:
+                    amount, currency = converted[id_]
+                    writes[line.id, amount, currency].append(id_)
         for (line_id, amount, currency), items in writes.items():
-            to_write.extend((items, {
+            for sub in grouped_slice(sorted(items)):
+                cls.sql_update(table, {
                         'invoice_line': line_id,
-                        'invoiced_amount': amount,
+                        'invoiced_amount': table.amount if amount is None
+                        else amount,
                         'invoiced_currency': currency,
-                        }))
-        if to_write:
-            cls.write(*to_write)
+                        }, reduce_ids(table.id, sub))
         if post and invoices:
             Invoice.validate_invoice(invoices)
             Invoice.post(invoices)
-        if charges:
-            Accrual.reverse_charges(charges, invoice_date)
+        Accrual.reverse_charges([r[0] for r in rows], invoice_date)
         return invoices
 
     @classmethod
