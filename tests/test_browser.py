@@ -265,7 +265,8 @@ class BrowserTestCase(unittest.TestCase):
         self.screenshot('login')
         self.assert_no_error_dialog()
 
-    @unittest.skip('journey unfinished: the timeline list below the fold is not yet scrolled into view reliably (issue 8 note)')
+    @unittest.skip("journey unfinished: the timeline list below the fold "
+        "is not yet scrolled into view reliably (issue 8 note)")
     def test_02_order_timeline(self):
         "Find a channel order and open its timeline"
         self.login()
@@ -317,7 +318,8 @@ class BrowserTestCase(unittest.TestCase):
         sale, = self.rpc('sale.sale', 'read', [hold['sale']], ['state'])
         self.assertIn(sale['state'], ['confirmed', 'processing'])
 
-    @unittest.skip('journey unfinished: after Plan, the Reload click is intercepted by an overlay (issue 8 note)')
+    @unittest.skip("journey unfinished: after Plan, the Reload click is "
+        "intercepted by an overlay (issue 8 note)")
     def test_04_trip_planning(self):
         "Plan the Shanghai trips and open a trip with its stops"
         self.login()
@@ -357,7 +359,8 @@ class BrowserTestCase(unittest.TestCase):
         self.screenshot('trip_stops')
         self.assert_no_error_dialog()
 
-    @unittest.skip('journey unfinished: not yet run end to end with the toolbar button ids (issue 8 note)')
+    @unittest.skip("journey unfinished: not yet run end to end with the "
+        "toolbar button ids (issue 8 note)")
     def test_05_billing_run(self):
         "Run billing for the open charges and open a customer invoice"
         self.login()
