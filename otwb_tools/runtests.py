@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_PG = 'postgresql://postgres@127.0.0.1:5432/'
@@ -42,18 +43,24 @@ def drop_template_cache(uri):
             conn.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
 
 
+_print_lock = threading.Lock()
+
+
 def run_pytest(name, env, args):
-    "Run pytest, streaming its output; return (exit code, counts)"
+    """Run pytest, streaming its output (each line prefixed with the
+    backend's name); return (exit code, counts)"""
     cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'
         ] + args
-    print("\n=== %s: %s" % (name, ' '.join(cmd[3:])), flush=True)
+    with _print_lock:
+        print("\n=== %s: %s" % (name, ' '.join(cmd[3:])), flush=True)
     process = subprocess.Popen(cmd, env=env, cwd=ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         bufsize=1)
     last = ''
     for line in process.stdout:
-        sys.stdout.write(line)
-        sys.stdout.flush()
+        with _print_lock:
+            sys.stdout.write('[%s] %s' % (name, line))
+            sys.stdout.flush()
         if line.strip():
             last = line
     code = process.wait()
@@ -93,8 +100,9 @@ def main(argv=None):
     # from an earlier run may hold an old schema, so start afresh.
     shutil.rmtree(env['DB_CACHE'], ignore_errors=True)
     os.makedirs(env['DB_CACHE'], exist_ok=True)
-    results.append(('sqlite',) + run_pytest(
-            'sqlite', env, ['addons', 'tests'] + args.pytest_args))
+    # The two backends' passes run side by side (the machine has 2 cores
+    # and each pass is mostly one process): wall time is the longer pass.
+    passes = [('sqlite', env, ['addons', 'tests'] + args.pytest_args)]
 
     required = bool(os.environ.get('CI')
         or os.environ.get('OTWB_REQUIRE_POSTGRESQL'))
@@ -107,14 +115,25 @@ def main(argv=None):
             env = dict(base, TRYTOND_DATABASE_URI=uri,
                 DB_NAME='test_otwb_%d' % os.getpid(),
                 DB_CACHE=uri.rstrip('/'))
-            results.append(('postgresql',) + run_pytest(
-                    'postgresql', env, ['addons', 'tests',
+            passes.append(('postgresql', env, ['addons', 'tests',
                         '--ignore-glob=*test_engine_*']
                     + args.pytest_args))
         elif required:
             print("FAIL: PostgreSQL is required (CI) but not reachable")
             results.append(('postgresql', 1, {
                         'passed': 0, 'failed': 1, 'skipped': 0}))
+
+    outcomes = {}
+
+    def run(name, env, pytest_args):
+        outcomes[name] = run_pytest(name, env, pytest_args)
+    threads = [threading.Thread(target=run, args=p) for p in passes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for name, _, _ in passes:
+        results.append((name,) + outcomes[name])
 
     print("\nBackends run: %s" % ', '.join(
             '%s (%d passed, %d failed, exit %d)' % (
