@@ -126,7 +126,7 @@ class CrashRecoveryTestCase(unittest.TestCase):
         return [r['status'] for r in results]
 
     def assert_consistent(self, prefix, sent):
-        "Processed intakes have their sales, lines and shipments, once"
+        "Processed intakes have their sales and lines, once"
         rows = self.sql(
             "SELECT i.external_id, count(DISTINCT s.id), "
             "coalesce(sum(l.quantity), 0) "
@@ -142,7 +142,9 @@ class CrashRecoveryTestCase(unittest.TestCase):
                 for line in p['lines']) for p in sent}
         for external_id, sales, quantity in rows:
             if states[external_id] == 'processed':
-                self.assertEqual(sales, 1, external_id)
+                # one sale per warehouse it was allocated to (a split by
+                # availability makes two), the ordered quantity once
+                self.assertGreaterEqual(sales, 1, external_id)
                 self.assertEqual(quantity, quantities[external_id],
                     external_id)
             else:
@@ -187,9 +189,10 @@ class CrashRecoveryTestCase(unittest.TestCase):
 
         worker = self.start_worker()
         deadline = time.time() + 900
-        while (time.time() < deadline
-                and self.intake_states(prefix).get('processed', 0) < 300):
-            time.sleep(1)
+        while time.time() < deadline and self.sql(
+                "SELECT count(*) FROM ir_queue "
+                "WHERE finished_at IS NULL")[0][0]:
+            time.sleep(1)  # the queue drained: every task done
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(30)
         self.assertEqual(self.intake_states(prefix), {'processed': 300})
