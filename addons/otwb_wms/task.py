@@ -37,6 +37,12 @@ CLAIMED_STATES = {'assigned', 'in_progress'}
 MOVING_TYPES = {'putaway', 'replenish', 'move'}
 
 
+def valid_id(value):
+    "A record id as the database can hold it (not a bool, 1 .. 2**31 - 1)"
+    return (isinstance(value, int) and not isinstance(value, bool)
+        and 0 < value < 2 ** 31)
+
+
 class Task(Workflow, ModelSQL, ModelView):
     "Warehouse Task"
     __name__ = 'otwb.wms.task'
@@ -313,10 +319,15 @@ class Task(Workflow, ModelSQL, ModelView):
             raise AccessError(gettext(
                     'otwb_wms.msg_invalid_device', device=repr(device)[:70]))
         if types is not None and (not isinstance(types, (list, tuple))
+                or not all(isinstance(t, str) for t in types)
                 or not set(types) <= {t for t, _ in TASK_TYPES}):
             raise AccessError(gettext(
                     'otwb_wms.msg_invalid_task_types',
                     types=repr(types)[:100]))
+        if warehouse is not None and not valid_id(warehouse):
+            raise AccessError(gettext(
+                    'otwb_wms.msg_invalid_warehouse_id',
+                    value=repr(warehouse)[:60]))
         transaction = Transaction()
         database = transaction.database
         cursor = transaction.connection.cursor()
@@ -325,7 +336,7 @@ class Task(Workflow, ModelSQL, ModelView):
         if types:
             where &= table.type.in_(list(types))
         if warehouse:
-            where &= table.warehouse == int(warehouse)
+            where &= table.warehouse == warehouse
         company = transaction.context.get('company')
         if company:
             where &= table.company == company
@@ -395,8 +406,7 @@ class Task(Workflow, ModelSQL, ModelView):
     @classmethod
     def _device_tasks(cls, device, task_ids):
         if not isinstance(task_ids, (list, tuple)) or not all(
-                isinstance(i, int) and not isinstance(i, bool)
-                for i in task_ids):
+                valid_id(i) for i in task_ids):
             raise AccessError(gettext(
                     'otwb_wms.msg_invalid_task_ids', ids=repr(task_ids)[:100]))
         tasks = cls.browse(task_ids)

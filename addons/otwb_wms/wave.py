@@ -3,6 +3,8 @@
 """Wave rules and waves: ready shipments grouped for batch picking."""
 import datetime as dt
 
+from trytond.exceptions import UserError
+from trytond.i18n import gettext
 from trytond.model import (
     MatchMixin,
     ModelSQL,
@@ -17,6 +19,7 @@ from trytond.rpc import RPC
 
 from .engine import waves
 from .putaway import product_measures
+from .task import valid_id
 
 
 class WaveRule(sequence_ordered(), MatchMixin, ModelSQL, ModelView):
@@ -149,10 +152,15 @@ class Wave(Workflow, ModelSQL, ModelView):
         Location = pool.get('stock.location')
         ModelAccess = pool.get('ir.model.access')
         ModelAccess.check(cls.__name__, 'create')
-        warehouse, = Location.search([
-                ('id', '=', int(warehouse_id)),
-                ('type', '=', 'warehouse')]) or [None]
-        return [w.id for w in cls.plan(warehouse)]
+        warehouses = Location.search([
+                ('id', '=', warehouse_id),
+                ('type', '=', 'warehouse'),
+                ]) if valid_id(warehouse_id) else []
+        if not warehouses:
+            raise UserError(gettext(
+                    'otwb_wms.msg_invalid_warehouse_id',
+                    value=repr(warehouse_id)[:60]))
+        return [w.id for w in cls.plan(warehouses[0])]
 
     @classmethod
     def plan(cls, warehouse):
