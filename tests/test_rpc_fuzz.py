@@ -11,10 +11,12 @@ error, or a per-item ``rejected`` answer whose errors name the field),
 never an internal error, and the database must be unchanged (the intake
 inbox keeps the rejected payload itself, by design).
 """
+import base64
 import copy
 import datetime as dt
 import json
 import unittest
+import urllib.error
 import urllib.request
 
 from hypothesis import HealthCheck, given, settings
@@ -84,22 +86,32 @@ class JSONRPC:
     def __init__(self, server, login, password):
         self.url = 'http://127.0.0.1:%d/%s/rpc/' % (
             server.port, server.database)
-        result = self.call('common.db.login', login, {'password': password},
-            'en', session=None)
-        user_id, session = result['result'][:2]
-        import base64
-        self.token = base64.b64encode(('%s:%s:%s' % (
-                    login, user_id, session)).encode()).decode()
+        self.login, self.password = login, password
+        self.authenticate()
 
-    def call(self, method, *params, session=True):
+    def authenticate(self):
+        result = self.call('common.db.login', self.login,
+            {'password': self.password}, 'en', session=None)
+        user_id, session = result['result'][:2]
+        self.token = base64.b64encode(('%s:%s:%s' % (
+                    self.login, user_id, session)).encode()).decode()
+
+    def call(self, method, *params, session=True, retry=True):
         body = json.dumps({'id': 1, 'method': method,
                 'params': list(params)}).encode()
         request = urllib.request.Request(self.url, data=body, headers={
                 'Content-Type': 'application/json'})
         if session:
             request.add_header('Authorization', 'Session ' + self.token)
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            if error.code != 401 or not session or not retry:
+                raise
+        # the session expired (a slow machine): log in again, once
+        self.authenticate()
+        return self.call(method, *params, retry=False)
 
 
 # what each entry point could write
