@@ -89,10 +89,12 @@ class WithContext:
 
 
 def road_trip(admin):
-    "A dispatched trip (number and id), copied from a demo trip if needed"
+    """A dispatched own-fleet trip (number and id), copied from a demo trip
+    if needed"""
     Trip = admin.model.otwb.tms.trip
-    trips = Trip.search_read([('state', '=', 'dispatched')], 0, 1, None,
-        ['number'], {})
+    trips = Trip.search_read([
+            ('state', '=', 'dispatched'), ('carrier', '=', None)],
+        0, 1, None, ['number'], {})
     if trips:
         return trips[0]
     done, = Trip.search([], 0, 1, [('id', 'ASC')], {})
