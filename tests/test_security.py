@@ -92,14 +92,21 @@ def road_trip(admin):
     """A dispatched own-fleet trip (number and id), copied from a demo trip
     if needed"""
     Trip = admin.model.otwb.tms.trip
-    trips = Trip.search_read([
-            ('state', '=', 'dispatched'), ('carrier', '=', None)],
+    own = [('carrier', '=', None), ['OR', ('vehicle', '=', None),
+            ('vehicle.carrier', '=', None)]]
+    trips = Trip.search_read([('state', '=', 'dispatched')] + own,
         0, 1, None, ['number'], {})
     if trips:
         return trips[0]
-    done, = Trip.search([], 0, 1, [('id', 'ASC')], {})
-    # own fleet: the demo integration user is bound to no carrier
-    trip, = Trip.copy([done], {'number': None, 'carrier': None}, {})
+    # own fleet (trip and vehicle without carrier): the demo integration
+    # user is bound to no carrier
+    Vehicle = admin.model.otwb.tms.vehicle
+    done, = Trip.search_read([], 0, 1, [('id', 'ASC')], ['vehicle'], {})
+    vehicles = Vehicle.search([('carrier', '=', None)], 0, 1, None, {})
+    vehicle = vehicles[0] if vehicles else Vehicle.copy(
+        [done['vehicle']], {'carrier': None, 'name': "Own truck"}, {})[0]
+    trip, = Trip.copy([done['id']], {'number': None, 'carrier': None,
+            'vehicle': vehicle}, {})
     Trip.confirm([trip], {})
     Trip.dispatch([trip], {})
     return Trip.read([trip], ['number'], {})[0]
