@@ -52,19 +52,25 @@ class ChargeReporting(ModelSQL, ModelView):
             where &= charge.date >= context['from_date']
         if context.get('to_date'):
             where &= charge.date <= context['to_date']
-        group_by = [charge.company, charge.kind, charge.party,
-            charge.charge_type, charge.currency, month]
-        return charge.select(
-            Min(charge.id).as_('id'),
-            charge.company.as_('company'),
-            charge.kind.as_('kind'),
-            charge.party.as_('party'),
-            charge.charge_type.as_('charge_type'),
-            month.as_('month'),
-            charge.currency.as_('currency'),
-            Sum(charge.amount).as_('amount'),
-            Count(charge.id).as_('charge_count'),
-            where=where, group_by=group_by)
+        # the month is computed in a sub-query and grouped by name:
+        # PostgreSQL refuses to match DATE_TRUNC($1, …) in SELECT with
+        # DATE_TRUNC($2, …) in GROUP BY (two different parameters)
+        rows = charge.select(
+            charge.id, charge.company, charge.kind, charge.party,
+            charge.charge_type, charge.currency, charge.amount,
+            month.as_('month'), where=where)
+        return rows.select(
+            Min(rows.id).as_('id'),
+            rows.company.as_('company'),
+            rows.kind.as_('kind'),
+            rows.party.as_('party'),
+            rows.charge_type.as_('charge_type'),
+            rows.month.as_('month'),
+            rows.currency.as_('currency'),
+            Sum(rows.amount).as_('amount'),
+            Count(rows.id).as_('charge_count'),
+            group_by=[rows.company, rows.kind, rows.party, rows.charge_type,
+                rows.currency, rows.month])
 
 
 class ChargeReportingContext(ModelView):
