@@ -71,23 +71,7 @@ def rss_by_process(pid):
 
 def rss_mb(pid):
     "Resident memory of a process and its children, in MB"
-    total = 0
-    pids = [pid]
-    try:
-        children = subprocess.run(['pgrep', '-P', str(pid)],
-            capture_output=True, text=True).stdout.split()
-        pids += [int(p) for p in children]
-    except OSError:
-        pass
-    for p in pids:
-        try:
-            with open('/proc/%d/status' % p) as fp:
-                for line in fp:
-                    if line.startswith('VmRSS:'):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
+    return sum(rss_by_process(pid).values())
 
 
 def main():

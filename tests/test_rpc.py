@@ -7,37 +7,12 @@ PostgreSQL, from ``TRYTOND_DATABASE_URI``), starts ``trytond`` on a free
 loopback port and talks to it with ``xmlrpc.client`` and proteus as the
 integration user.
 """
-import base64
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 import unittest
-import urllib.request
 import xmlrpc.client
 
-from otwb_tools import demo
+from rpc_server import DemoServer
+
 from otwb_tools.demo_data import DEMO_PASSWORD
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-class SessionTransport(xmlrpc.client.Transport):
-    def __init__(self, token):
-        super().__init__()
-        self.token = token
-
-    def send_headers(self, connection, headers):
-        connection.putheader('Authorization', 'Session ' + self.token)
-        super().send_headers(connection, headers)
 
 
 class RPCTestCase(unittest.TestCase):
@@ -45,66 +20,18 @@ class RPCTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        uri = os.environ.get('TRYTOND_DATABASE_URI', 'sqlite://')
-        cls.port = free_port()
-        cls.database = 'otwb_rpc_%d' % os.getpid()
-        cls.config = os.path.join(cls.tmp.name, 'trytond.conf')
-        with open(cls.config, 'w') as fp:
-            fp.write('[database]\nuri = %s\n' % uri)
-            if uri.startswith('sqlite'):
-                fp.write('path = %s\n' % cls.tmp.name)
-            fp.write('[web]\nlisten = 127.0.0.1:%d\n' % cls.port)
-            fp.write('[session]\nmax_attempt = 5\n')
-        env = {k: v for k, v in os.environ.items()
-            if not k.startswith(('TRYTOND_', 'DB_'))}
-        cls.env = env
-        old = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(env)
-        if uri.startswith('sqlite'):
-            os.environ['TRYTOND_DATABASE__PATH'] = cls.tmp.name
-        try:
-            demo.create_database(cls.config, cls.database, 'en')
-            subprocess.run([sys.executable, '-c',
-                    'import sys; from otwb_tools import demo; '
-                    'demo.load_and_run(sys.argv[1], sys.argv[2], 1)',
-                    cls.config, cls.database],
-                env=os.environ.copy(), check=True, cwd=ROOT,
-                stdout=subprocess.DEVNULL)
-        finally:
-            os.environ.clear()
-            os.environ.update(old)
-        cls.log = open(os.path.join(cls.tmp.name, 'server.log'), 'w')
-        cls.server = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), 'trytond'),
-                '-c', cls.config, '-d', cls.database],
-            env=env, cwd=ROOT, stdout=cls.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(
-                    'http://127.0.0.1:%d/' % cls.port, timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        cls.url = 'http://127.0.0.1:%d/%s/rpc/' % (cls.port, cls.database)
+        cls.demo = DemoServer('otwb_rpc')
+        cls.demo.build()
+        cls.demo.start()
+        cls.port, cls.database = cls.demo.port, cls.demo.database
+        cls.url = cls.demo.url
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait(10)
-        cls.log.close()
-        cls.tmp.cleanup()
+        cls.demo.cleanup()
 
     def login(self, login, password):
-        proxy = xmlrpc.client.ServerProxy(self.url, allow_none=True)
-        user_id, session = proxy.common.db.login(
-            login, {'password': password}, 'en')[:2]
-        token = base64.b64encode(
-            ('%s:%s:%s' % (login, user_id, session)).encode()).decode()
-        return xmlrpc.client.ServerProxy(
-            self.url, transport=SessionTransport(token), allow_none=True)
+        return self.demo.login(login, password)
 
     def test_integration_user_submits_and_reads(self):
         "The integration user writes an order and reads its status"
