@@ -105,8 +105,18 @@ def _progress(total, desc, enabled):
     return tqdm(total=total, desc=desc, unit='step', leave=False)
 
 
+# the demo data committed in a test database restored from the test
+# cache (otwb_tools.testing.activate_demo): load() returns its records
+SNAPSHOT = None
+
+
 def load(size=1, seed=20261125, today=None, progress=False):
     """Create the demo data set; returns :class:`DemoData`."""
+    if SNAPSHOT and seed == 20261125 and today is None:
+        from otwb_tools.testing import snapshot_data
+        data = snapshot_data(size)
+        if data is not None:
+            return data
     from trytond.modules.account.tests import create_chart, get_fiscalyear
     from trytond.modules.account_invoice.tests import set_invoice_sequences
     from trytond.modules.company.tests import create_company

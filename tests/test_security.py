@@ -105,7 +105,7 @@ def road_trip(admin):
     vehicles = Vehicle.search([('carrier', '=', None)], 0, 1, None, {})
     vehicle = vehicles[0] if vehicles else Vehicle.copy(
         [done['vehicle']], {'carrier': None, 'name': "Own truck"}, {})[0]
-    trip, = Trip.copy([done['id']], {'number': None, 'carrier': None,
+    trip, = Trip.copy([done['id']], {'carrier': None,
             'vehicle': vehicle}, {})
     Trip.confirm([trip], {})
     Trip.dispatch([trip], {})

@@ -164,6 +164,18 @@ class Trip(Workflow, ModelSQL, ModelView):
         return values
 
     @classmethod
+    def copy(cls, trips, default=None):
+        "A copy is a new draft trip: own number, no tracking history"
+        default = {} if default is None else default.copy()
+        for name in ['number', 'planning_run', 'departure', 'completed_at',
+                'last_latitude', 'last_longitude', 'last_position_at',
+                'delay_minutes', 'tracking_events', 'exceptions']:
+            default.setdefault(name, None)
+        default.setdefault('state', 'draft')
+        default.setdefault('locked', False)
+        return super().copy(trips, default=default)
+
+    @classmethod
     def _next_number(cls):
         # Unique through the primary key sequence of the trip table is not
         # available before insert; a timestamp plus counter is unique enough
@@ -664,6 +676,19 @@ class Stop(ModelSQL, ModelView):
                     'readonly': ~Eval('failure_reason'),
                     'depends': ['state', 'failure_reason']},
                 })
+
+    @classmethod
+    def copy(cls, stops, default=None):
+        "A copied stop is still to be served: no arrival, POD or failure"
+        default = {} if default is None else default.copy()
+        for name in ['arrived_at', 'departed_at', 'delivered_at',
+                'pod_receiver', 'pod_latitude', 'pod_longitude',
+                'pod_signature', 'pod_signature_name', 'pod_photo',
+                'pod_photo_name', 'failure_reason']:
+            default.setdefault(name, None)
+        default.setdefault('state', 'pending')
+        default.setdefault('attempts', 0)
+        return super().copy(stops, default=default)
 
     @classmethod
     def default_state(cls):

@@ -5,8 +5,10 @@ import unittest
 from decimal import Decimal
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
+
+from otwb_tools.testing import activate_demo
 
 MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
 
@@ -16,7 +18,7 @@ class AllocationScenarioTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        activate_module(MODULES)
+        activate_demo(cls, MODULES)
 
     @with_transaction()
     def test_trip_cost_allocated_to_the_cent(self):

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from otwb_tools import demo_data
+from otwb_tools.testing import activate_demo
 
 MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
 
@@ -19,7 +20,7 @@ class DutiesTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        activate_module(MODULES)
+        activate_demo(cls, MODULES)
 
     def setup_data(self):
         self.data = demo_data.load(size=1)

@@ -4,10 +4,11 @@
 import unittest
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from otwb_tools import demo_data, flow
+from otwb_tools.testing import activate_demo
 
 MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
 HEADER = ('channel,external_id,customer_name,customer_email,ship_street,'
@@ -23,7 +24,7 @@ class CSVImportTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        activate_module(MODULES)
+        activate_demo(cls, MODULES)
 
     @with_transaction()
     def test_import_reports_errors_by_line(self):

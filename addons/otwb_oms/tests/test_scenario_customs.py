@@ -7,10 +7,11 @@ from types import SimpleNamespace
 
 from trytond.exceptions import UserError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from otwb_tools import demo_data, flow
+from otwb_tools.testing import activate_demo
 
 MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
 
@@ -106,7 +107,7 @@ class CustomsTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        activate_module(MODULES)
+        activate_demo(cls, MODULES)
 
     def setup_data(self):
         self.data = demo_data.load(size=1)

@@ -14,10 +14,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 from trytond.config import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from otwb_tools import demo_data, flow
+from otwb_tools.testing import activate_demo
 
 MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
 SECRET = 'shh-webhook-secret'
@@ -64,7 +65,7 @@ class NotificationTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        activate_module(MODULES)
+        activate_demo(cls, MODULES)
         cls.http = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Hook)
         threading.Thread(target=cls.http.serve_forever, daemon=True).start()
         cls.mailbox = Mailbox()

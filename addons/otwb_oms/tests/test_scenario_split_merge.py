@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from otwb_tools import demo_data, flow
+from otwb_tools.testing import activate_demo
 
 MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
 
@@ -41,7 +42,7 @@ class SplitMergeTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        activate_module(MODULES)
+        activate_demo(cls, MODULES)
 
     def setup_data(self):
         self.data = demo_data.load(size=1)

@@ -5,10 +5,11 @@ trip starts, exception when a delivery attempt fails."""
 import unittest
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from otwb_tools import demo_data, flow
+from otwb_tools.testing import activate_demo
 
 MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
 
@@ -18,7 +19,7 @@ class TimelineTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        activate_module(MODULES)
+        activate_demo(cls, MODULES)
 
     @with_transaction()
     def test_in_transit_and_failed_delivery(self):

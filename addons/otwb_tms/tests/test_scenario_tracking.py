@@ -159,6 +159,17 @@ class TrackingScenarioTestCase(unittest.TestCase):
             self.assertEqual(
                 Event.search([('trip', '=', trip.id)], count=True), 10)
 
+            # a copy is a new draft trip to serve the same stops again
+            copy, = Trip.copy([Trip(trip.id)])
+            self.assertNotEqual(copy.number, Trip(trip.id).number)
+            self.assertEqual(copy.state, 'draft')
+            self.assertEqual(copy.tracking_events, ())
+            self.assertEqual(copy.departure, None)
+            self.assertEqual(
+                [(s.state, s.attempts, s.failure_reason, s.delivered_at)
+                    for s in copy.stops],
+                [('pending', 0, None, None)] * len(stops))
+
     @with_transaction()
     def test_bad_events_are_rejected_and_write_nothing(self):
         "Every input is validated; a rejected item changes nothing"
