@@ -49,8 +49,9 @@ _print_lock = threading.Lock()
 def run_pytest(name, env, args):
     """Run pytest, streaming its output (each line prefixed with the
     backend's name); return (exit code, counts)"""
-    cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'
-        ] + args
+    # the slowest tests in the log: where CI's time goes
+    cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+        '--durations=30'] + args
     with _print_lock:
         print("\n=== %s: %s" % (name, ' '.join(cmd[3:])), flush=True)
     process = subprocess.Popen(cmd, env=env, cwd=ROOT,

@@ -42,7 +42,7 @@ class SessionTransport(xmlrpc.client.Transport):
 class DemoServer:
     "A demo database and a trytond process serving it on loopback"
 
-    def __init__(self, name, extra_config=''):
+    def __init__(self, name, extra_config='', web_root=None):
         self.tmp = tempfile.TemporaryDirectory()
         self.uri = os.environ.get('TRYTOND_DATABASE_URI', 'sqlite://')
         self.port = free_port()
@@ -53,6 +53,8 @@ class DemoServer:
             if self.uri.startswith('sqlite'):
                 fp.write('path = %s\n' % self.tmp.name)
             fp.write('[web]\nlisten = 127.0.0.1:%d\n' % self.port)
+            if web_root:
+                fp.write('root = %s\n' % web_root)
             fp.write('[session]\nmax_attempt = 5\n')
             fp.write(extra_config)
         self.env = {k: v for k, v in os.environ.items()
@@ -61,7 +63,10 @@ class DemoServer:
         self.log = None
 
     def build(self):
-        "Create the database and load the demo data and flow"
+        """Create the database and load the demo data and flow (copied
+        from the first one this process built)"""
+        if _copy_built(self):
+            return
         old = dict(os.environ)
         os.environ.clear()
         os.environ.update(self.env)
@@ -78,6 +83,7 @@ class DemoServer:
         finally:
             os.environ.clear()
             os.environ.update(old)
+        _keep_built(self)
 
     def start(self):
         self.log = open(os.path.join(self.tmp.name, 'server.log'), 'a')
@@ -133,6 +139,61 @@ class DemoServer:
             ('%s:%s:%s' % (login, user_id, session)).encode()).decode()
         return xmlrpc.client.ServerProxy(
             self.url, transport=SessionTransport(token), allow_none=True)
+
+
+# The first demo database built by this process, kept for the next ones:
+# {uri: SQLite file or PostgreSQL template}.  Building one takes minutes.
+_BUILT = {}
+
+
+def _sqlite_file(server):
+    return os.path.join(server.tmp.name, server.database + '.sqlite')
+
+
+def _pg_execute(uri, *queries):
+    import psycopg
+    with psycopg.connect(uri.rstrip('/') + '/postgres',
+            autocommit=True) as conn:
+        for query in queries:
+            conn.execute(query)
+
+
+def _keep_built(server):
+    import atexit
+    import shutil
+    if server.uri in _BUILT:
+        return
+    if server.uri.startswith('sqlite'):
+        keep = tempfile.TemporaryDirectory(prefix='otwb-demo-')
+        copy = os.path.join(keep.name, 'demo.sqlite')
+        shutil.copyfile(_sqlite_file(server), copy)
+        atexit.register(keep.cleanup)
+        _BUILT[server.uri] = copy
+    elif server.uri.startswith('postgresql'):
+        template = 'otwb_demo_template_%d' % os.getpid()
+        _pg_execute(server.uri,
+            'DROP DATABASE IF EXISTS "%s"' % template,
+            'CREATE DATABASE "%s" TEMPLATE "%s"' % (
+                template, server.database))
+        atexit.register(_pg_execute, server.uri,
+            'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % template)
+        _BUILT[server.uri] = template
+
+
+def _copy_built(server):
+    "Give server a copy of the demo database built before; False if none"
+    import shutil
+    built = _BUILT.get(server.uri)
+    if not built:
+        return False
+    if server.uri.startswith('sqlite'):
+        shutil.copyfile(built, _sqlite_file(server))
+    else:
+        _pg_execute(server.uri,
+            'DROP DATABASE IF EXISTS "%s"' % server.database,
+            'CREATE DATABASE "%s" TEMPLATE "%s"' % (
+                server.database, built))
+    return True
 
 
 _SHARED = None

@@ -16,13 +16,11 @@ reason, except in CI where that is a failure.  They run once, in the
 SQLite pass.
 """
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import unittest
-import urllib.request
+
+from rpc_server import DemoServer
 
 from otwb_tools import demo
 
@@ -30,12 +28,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMIUM = '/usr/bin/chromium'
 SAO = os.path.join(ROOT, 'web', 'node_modules', 'tryton-sao')
 TIMEOUT = 90000  # ms, for each wait on the page (a loaded CI machine)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def missing_prerequisite():
@@ -86,54 +78,18 @@ class BrowserTestCase(unittest.TestCase):
 
     @classmethod
     def start_server(cls):
-        cls.port = free_port()
-        cls.database = 'otwb_web_%d' % os.getpid()
-        cls.config = os.path.join(cls.tmp.name, 'trytond.conf')
-        with open(cls.config, 'w') as fp:
-            fp.write('[database]\nuri = sqlite://\npath = %s\n'
-                % cls.tmp.name)
-            fp.write('[web]\nlisten = 127.0.0.1:%d\nroot = %s\n' % (
-                    cls.port, SAO))
-            fp.write('[session]\nmax_attempt = 5\n')
-        env = {k: v for k, v in os.environ.items()
-            if not k.startswith(('TRYTOND_', 'DB_'))}
-        env['TRYTOND_DATABASE__PATH'] = cls.tmp.name
-        old = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(env)
-        try:
-            demo.create_database(cls.config, cls.database, 'en')
-            subprocess.run([sys.executable, '-c',
-                    'import sys; from otwb_tools import demo; '
-                    'demo.load_and_run(sys.argv[1], sys.argv[2], 1)',
-                    cls.config, cls.database],
-                env=os.environ.copy(), check=True, cwd=ROOT,
-                stdout=subprocess.DEVNULL)
-        finally:
-            os.environ.clear()
-            os.environ.update(old)
-        cls.log = open(os.path.join(cls.tmp.name, 'server.log'), 'w')
-        cls.server = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), 'trytond'),
-                '-c', cls.config, '-d', cls.database],
-            env=env, cwd=ROOT, stdout=cls.log, stderr=subprocess.STDOUT)
+        cls.server = DemoServer('otwb_web', web_root=SAO)
+        cls.server.build()
+        cls.server.start()
+        cls.port, cls.database = cls.server.port, cls.server.database
         cls.url = 'http://127.0.0.1:%d/' % cls.port
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(cls.url, timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
 
     @classmethod
     def tearDownClass(cls):
         cls.browser.close()
         cls.playwright.stop()
         if cls.server:
-            cls.server.terminate()
-            cls.server.wait(10)
-            cls.log.close()
+            cls.server.cleanup()
         cls.tmp.cleanup()
 
     def setUp(self):

@@ -11,12 +11,11 @@ accepted exactly once.
 import multiprocessing
 import os
 import random
-import subprocess
-import sys
-import tempfile
 import unittest
 
-from otwb_tools import demo, flow
+from rpc_server import DemoServer
+
+from otwb_tools import flow
 
 URI = os.environ.get('TRYTOND_DATABASE_URI', '')
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -86,36 +85,14 @@ class IntakeConcurrencyTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.database = 'otwb_conc_%d' % os.getpid()
-        cls.config = os.path.join(cls.tmp.name, 'trytond.conf')
-        with open(cls.config, 'w') as fp:
-            fp.write('[database]\nuri = %s\n' % URI)
-        env = {k: v for k, v in os.environ.items()
-            if not k.startswith(('TRYTOND_', 'DB_'))}
-        saved = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(env)
-        try:
-            demo.create_database(cls.config, cls.database, 'en')
-            subprocess.run([sys.executable, '-c',
-                    'import sys; from otwb_tools import demo; '
-                    'demo.load_and_run(sys.argv[1], sys.argv[2], 1)',
-                    cls.config, cls.database],
-                env=os.environ.copy(), check=True, cwd=ROOT,
-                stdout=subprocess.DEVNULL)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        # the demo database of rpc_server (copied when it was built before)
+        cls.demo = DemoServer('otwb_conc')
+        cls.demo.build()
+        cls.config, cls.database = cls.demo.config, cls.demo.database
 
     @classmethod
     def tearDownClass(cls):
-        import psycopg
-        with psycopg.connect(URI.rstrip('/') + '/postgres',
-                autocommit=True) as conn:
-            conn.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
-                % cls.database)
-        cls.tmp.cleanup()
+        cls.demo.cleanup()
 
     def test_same_orders_from_four_processes(self):
         import psycopg
