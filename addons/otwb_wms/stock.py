@@ -7,6 +7,7 @@ from trytond.model import ModelView, Workflow, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.report import Report
 from trytond.transaction import Transaction
 
 from .engine import cartonize
@@ -249,3 +250,47 @@ class ShipmentOut(metaclass=PoolMeta):
                     'depends': ['state'],
                     },
                 })
+
+
+class PackingSlip(Report):
+    "Packing Slip"
+    __name__ = 'otwb.wms.shipment.out.packing_slip'
+
+    @classmethod
+    def execute(cls, ids, data):
+        with Transaction().set_context(address_with_party=True):
+            return super().execute(ids, data)
+
+    @classmethod
+    def lines(cls, shipment):
+        "The outgoing moves that leave, by product code"
+        return sorted(
+            (m for m in shipment.outgoing_moves if m.state != 'cancelled'),
+            key=lambda m: (m.product.code or '', m.product.name or '', m.id))
+
+    @classmethod
+    def order_references(cls, shipment):
+        "The references of the orders the shipment delivers"
+        return [shipment.reference] if shipment.reference else []
+
+    @classmethod
+    def packages(cls, shipment):
+        return sorted(shipment.packages, key=lambda p: (p.number or '', p.id))
+
+    @classmethod
+    def total_weight(cls, shipment):
+        """(weight, unit) of the packed boxes, or of the goods when the
+        shipment has no package"""
+        if shipment.packages and shipment.packages_weight is not None:
+            return shipment.packages_weight, shipment.weight_uom
+        return shipment.weight or 0, shipment.weight_uom
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        context = super().get_context(records, header, data)
+        context['lines'] = cls.lines
+        context['order_references'] = lambda s: ', '.join(
+            cls.order_references(s))
+        context['packages'] = cls.packages
+        context['total_weight'] = cls.total_weight
+        return context

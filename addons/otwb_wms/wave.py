@@ -15,6 +15,7 @@ from trytond.model import (
 )
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.report import Report
 from trytond.rpc import RPC
 
 from .engine import waves
@@ -269,3 +270,45 @@ class ShipmentOut(metaclass=PoolMeta):
         'otwb.wms.wave', "Wave", readonly=True, ondelete='SET NULL')
 
 
+
+
+class PickList(Report):
+    "Pick List"
+    __name__ = 'otwb.wms.wave.pick_list'
+
+    @classmethod
+    def lines(cls, wave):
+        """The pick tasks of the wave in pick-path order; a draft wave has
+        no batch yet: the pending picks of its shipments, by bin"""
+        pool = Pool()
+        Task = pool.get('otwb.wms.task')
+        tasks = [t for t in wave.tasks
+            if t.type == 'pick' and t.state != 'cancelled']
+        if tasks:
+            return sorted(tasks, key=lambda t: (
+                    t.sequence is None, t.sequence or 0, t.id))
+        if not wave.shipments:
+            return []
+        tasks = Task.search([
+                ('shipment', 'in', [str(s) for s in wave.shipments]),
+                ('type', '=', 'pick'),
+                ('state', '!=', 'cancelled'),
+                ])
+        return sorted(tasks, key=lambda t: (
+                t.from_location.rec_name if t.from_location else '\uffff',
+                t.id))
+
+    @classmethod
+    def unit(cls, task):
+        if task.move:
+            return task.move.unit
+        return task.product.default_uom if task.product else None
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        Date = Pool().get('ir.date')
+        context = super().get_context(records, header, data)
+        context['lines'] = cls.lines
+        context['unit'] = cls.unit
+        context['today'] = Date.today()
+        return context
