@@ -511,3 +511,23 @@ class ShipmentOut(metaclass=PoolMeta):
     def do(cls, shipments):
         super().do(shipments)
         cls._otwb_event(shipments, 'delivered')
+
+
+class PackingSlip(metaclass=PoolMeta):
+    "The packing slip names the channel orders the shipment delivers"
+    __name__ = 'otwb.wms.shipment.out.packing_slip'
+
+    @classmethod
+    def order_references(cls, shipment):
+        references = super().order_references(shipment)
+        for sale in sorted(shipment.otwb_sales(),
+                key=lambda s: (s.number or '', s.id)):
+            reference = sale.number or sale.rec_name
+            if sale.otwb_external_id:
+                reference += ' / ' + ' '.join(filter(None, [
+                            sale.otwb_channel.code if sale.otwb_channel
+                            else None, sale.otwb_external_id]))
+            elif sale.reference:
+                reference += ' / ' + sale.reference
+            references.append(reference)
+        return references
