@@ -129,9 +129,15 @@ def main(argv=None):
             # Activated databases are cached as PostgreSQL templates;
             # templates of an earlier run may hold an old schema.
             drop_template_cache(uri)
+            shutil.rmtree(os.path.join(ROOT, 'var', 'test-cache-postgresql'),
+                ignore_errors=True)
+            # Tryton keeps its list of databases for the session timeout:
+            # a template created by a test class a minute ago would be
+            # missing from it, and the next class sharing its modules
+            # would try to create it again (DuplicateDatabase)
             env = dict(base, TRYTOND_DATABASE_URI=uri,
                 DB_NAME='test_otwb_%d' % os.getpid(),
-                DB_CACHE=uri.rstrip('/'))
+                DB_CACHE=uri.rstrip('/'), TRYTOND_SESSION__TIMEOUT='0')
             skip = POSTGRESQL_SKIP[:1] if args.postgresql_all else (
                 POSTGRESQL_SKIP)
             passes.append(('postgresql', env, ['addons', 'tests']

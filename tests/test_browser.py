@@ -23,6 +23,7 @@ import unittest
 from rpc_server import DemoServer
 
 from otwb_tools import demo
+from otwb_tools.demo_data import DEMO_PASSWORD
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMIUM = '/usr/bin/chromium'
@@ -124,11 +125,23 @@ class BrowserTestCase(unittest.TestCase):
         return path
 
     def login(self, login='admin', password=demo.ADMIN_PASSWORD):
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
         page = self.page
         page.goto(self.url + '#' + self.database)
-        page.locator('input#login').fill(login)
-        page.locator('input#login').press('Enter')
+        login_input = page.locator('input#login')
         password_input = page.locator('.modal input[type=password]')
+        # on a loaded machine the first Enter may come before the login
+        # dialog listens: ask again, then fail with what the page shows
+        for attempt in range(3):
+            login_input.fill(login)
+            login_input.press('Enter')
+            try:
+                password_input.wait_for(timeout=TIMEOUT // 3)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    self.fail("no password prompt after 3 tries; the page "
+                        "shows: %s" % page.locator('body').inner_text()[:800])
         password_input.fill(password)
         password_input.press('Enter')
         page.locator('#menu').get_by_text('OTWB', exact=True).wait_for()
@@ -177,9 +190,12 @@ class BrowserTestCase(unittest.TestCase):
             self.wait_idle()
 
     def one2many(self, title):
-        "The list of a One2Many field of the form, found by its title"
-        return self.current_tab().locator('.form-one2many').filter(
-            has=self.page.locator('.form-one2many-string', has_text=title))
+        "The list of a One2Many or Many2Many field, found by its title"
+        return self.current_tab().locator(
+            '.form-one2many, .form-many2many').filter(
+            has=self.page.locator(
+                '.form-one2many-string, .form-many2many-string',
+                has_text=title))
 
     def field_input(self, label, scope=None):
         "The input of a form field, found by its label"
@@ -221,8 +237,6 @@ class BrowserTestCase(unittest.TestCase):
         self.screenshot('login')
         self.assert_no_error_dialog()
 
-    @unittest.skip("journey unfinished: the timeline list below the fold "
-        "is not yet scrolled into view reliably (issue 8 note)")
     def test_02_order_timeline(self):
         "Find a channel order and open its timeline"
         self.login()
@@ -241,12 +255,12 @@ class BrowserTestCase(unittest.TestCase):
         tab.get_by_role('tab', name='Channel & Timeline').click()
         self.wait_idle()
         timeline = self.one2many('Timeline')
-        # the web client draws list rows when they scroll into view
+        # the web client fills the list's rows once it is drawn
         timeline.scroll_into_view_if_needed()
-        text = self.rows(timeline).all_inner_texts()
-        text = '\n'.join(text)
+        body = timeline.locator('table.tree > tbody').first
         for event in ['Received', 'Allocated', 'Packed', 'Delivered']:
-            self.assertIn(event, text)
+            self.expect(body).to_contain_text(event)
+        self.assertGreaterEqual(self.rows(timeline).count(), 4)
         self.screenshot('order_timeline')
         self.assert_no_error_dialog()
 
@@ -274,8 +288,9 @@ class BrowserTestCase(unittest.TestCase):
         sale, = self.rpc('sale.sale', 'read', [hold['sale']], ['state'])
         self.assertIn(sale['state'], ['confirmed', 'processing'])
 
-    @unittest.skip("journey unfinished: after Plan, the Reload click is "
-        "intercepted by an overlay (issue 8 note)")
+    @unittest.skip("journey unfinished: the planning run the wizard opens "
+        "(res_id) shows 1/1 with empty fields in sao 8.0, then Reload asks "
+        "to save a modified record (issue 8 note)")
     def test_04_trip_planning(self):
         "Plan the Shanghai trips and open a trip with its stops"
         self.login()
@@ -295,7 +310,12 @@ class BrowserTestCase(unittest.TestCase):
             self.wait_idle()
         self.expect(warehouse).to_have_value('[SHA] Shanghai DC')
         dialog.get_by_role('button', name='Plan', exact=True).click()
+        # the dialog closes when the run is queued (on SQLite the queue
+        # runs in the request: the plan is ready when the run opens)
+        self.page.locator('.modal.in').filter(
+            has_text='Plan Trips').first.wait_for(state='detached')
         self.wait_idle()
+        self.expect(self.current_tab()).to_contain_text('Shanghai DC')
         tab = self.current_tab()
         # the run is queued: reload until it is done
         for _ in range(90):
@@ -315,11 +335,11 @@ class BrowserTestCase(unittest.TestCase):
         self.screenshot('trip_stops')
         self.assert_no_error_dialog()
 
-    @unittest.skip("journey unfinished: not yet run end to end with the "
-        "toolbar button ids (issue 8 note)")
     def test_05_billing_run(self):
         "Run billing for the open charges and open a customer invoice"
-        self.login()
+        # the Process button is for billing clerks, accountants and the
+        # OTWB administrator, not for Tryton's admin
+        self.login('otwb_admin', DEMO_PASSWORD)
         self.open_menu('OTWB', 'Billing', 'Billing Runs')
         self.wait_idle()
         self.toolbar('new_')
@@ -327,9 +347,12 @@ class BrowserTestCase(unittest.TestCase):
         date_to.fill(time.strftime('%m/%d/%Y'))
         date_to.press('Tab')
         self.wait_idle()
-        self.click_button('Process')
-        invoices = self.rows(self.one2many('Invoices'))
-        invoices.first.wait_for()
+        self.click_button('Invoice')
+        invoices = self.one2many('Invoices')
+        self.expect(invoices.locator('table.tree > tbody').first
+            ).to_contain_text('Customer')
+        invoices = invoices.locator('table.tree > tbody > tr').filter(
+            has_text='Customer')
         self.assertGreaterEqual(invoices.count(), 1)
         self.screenshot('billing_run')
         self.open_row(invoices.first, toolbar=False)

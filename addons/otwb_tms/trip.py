@@ -830,7 +830,8 @@ class Plan(Wizard):
         run.save()
         Run.run([run])
         action['views'].reverse()
-        return action, {'res_id': [run.id]}
+        action['res_id'] = [run.id]
+        return action, {}
 
 
 class TripManifest(Report):

@@ -196,7 +196,7 @@ class PlanningScenarioTestCase(unittest.TestCase):
             plan.start.time_limit = 2.0
             action, data = plan.do_plan(plan.plan.get_action())
             run, = Run.search([])
-            self.assertEqual(data, {'res_id': [run.id]})
+            self.assertEqual((action['res_id'], data), ([run.id], {}))
             self.assertEqual(action['res_model'], 'otwb.tms.planning.run')
             self.assertEqual(run.state, 'queued')
             self.assertEqual(run.time_limit, 2.0)
