@@ -22,6 +22,11 @@ import unittest
 
 from rpc_server import DemoServer
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the journeys are skipped with the reason
+    PlaywrightTimeout = None
+
 from otwb_tools import demo
 from otwb_tools.demo_data import DEMO_PASSWORD
 
@@ -125,7 +130,6 @@ class BrowserTestCase(unittest.TestCase):
         return path
 
     def login(self, login='admin', password=demo.ADMIN_PASSWORD):
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
         page = self.page
         page.goto(self.url + '#' + self.database)
         login_input = page.locator('input#login')
@@ -252,9 +256,19 @@ class BrowserTestCase(unittest.TestCase):
         self.expect(rows.first).to_contain_text('TB-10001')
         self.open_row(rows.first)
         tab = self.current_tab()
-        tab.get_by_role('tab', name='Channel & Timeline').click()
-        self.wait_idle()
-        timeline = self.one2many('Timeline')
+        # the order's form is drawn: its channel order reference shows
+        self.expect(tab).to_contain_text('TB-10001')
+        timeline = self.one2many('Timeline').first
+        # a click while the form still draws may be lost: click again
+        for attempt in range(3):
+            tab.get_by_role('tab', name='Channel & Timeline').click()
+            self.wait_idle()
+            try:
+                timeline.wait_for(state='visible', timeout=TIMEOUT // 6)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
         # the web client fills the list's rows once it is drawn
         timeline.scroll_into_view_if_needed()
         body = timeline.locator('table.tree > tbody').first
