@@ -9,7 +9,11 @@ import zipfile
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import (
+    activate_module,
+    drop_db,
+    with_transaction,
+)
 
 from . import tools
 
@@ -34,6 +38,9 @@ class DocumentsScenarioTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # the warehouse module alone: a database left by an earlier class
+        # may hold sale, whose moves need an origin
+        drop_db()
         activate_module(['otwb_wms'])
 
     @with_transaction()

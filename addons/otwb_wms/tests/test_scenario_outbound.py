@@ -5,7 +5,11 @@ import unittest
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import (
+    activate_module,
+    drop_db,
+    with_transaction,
+)
 
 from . import tools
 
@@ -15,6 +19,9 @@ class OutboundScenarioTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # the warehouse module alone: a database left by an earlier class
+        # may hold sale, whose moves need an origin
+        drop_db()
         activate_module(['otwb_wms'])
 
     @with_transaction()
