@@ -13,8 +13,11 @@ records of the restored data instead of creating them again.  Each test
 still runs in its own transaction, rolled back at its end.
 """
 import hashlib
+import io
 import json
 import os
+import re
+import zipfile
 
 from trytond.model import Model
 from trytond.pool import Pool
@@ -125,3 +128,11 @@ def snapshot_data(size):
         # extensions (demo_oms...) add attributes of their own
         setattr(data, key, _load(value))
     return data
+
+
+def odt_text(content):
+    """The text of a rendered ODT report: content.xml without its tags,
+    with | after each paragraph (and so between table cells)"""
+    xml = zipfile.ZipFile(io.BytesIO(content)).read('content.xml').decode()
+    xml = re.sub(r'</text:p>', '|', xml)
+    return re.sub(r'<[^>]+>', '', xml).replace('\xa0', ' ')

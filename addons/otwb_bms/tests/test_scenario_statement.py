@@ -3,24 +3,16 @@
 """The customer statement: invoices of the period, older ones still to
 pay, and the balance the customer owes (flat ODT rendered by relatorio)."""
 import datetime as dt
-import io
-import re
 import unittest
-import zipfile
 from decimal import Decimal
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
+from otwb_tools.testing import odt_text
+
 from .tools import d, setup_billing
-
-
-def odt_text(content):
-    "The text of the rendered document, | after each paragraph"
-    xml = zipfile.ZipFile(io.BytesIO(content)).read('content.xml').decode()
-    xml = re.sub(r'</text:p>', '|', xml)
-    return re.sub(r'<[^>]+>', '', xml).replace('\xa0', ' ')
 
 
 class StatementScenarioTestCase(unittest.TestCase):

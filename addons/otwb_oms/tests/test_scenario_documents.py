@@ -1,26 +1,16 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """The packing slip of a channel order's shipment, on the demo data."""
-import io
-import re
 import unittest
-import zipfile
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from otwb_tools import demo_data, flow
-from otwb_tools.testing import activate_demo
+from otwb_tools.testing import activate_demo, odt_text
 
 MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
-
-
-def odt_text(content):
-    "The text of the rendered document, | after each paragraph"
-    xml = zipfile.ZipFile(io.BytesIO(content)).read('content.xml').decode()
-    xml = re.sub(r'</text:p>', '|', xml)
-    return re.sub(r'<[^>]+>', '', xml).replace('\xa0', ' ')
 
 
 class DocumentsTestCase(unittest.TestCase):

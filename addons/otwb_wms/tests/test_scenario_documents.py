@@ -2,10 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 """Warehouse documents: the pick list of a wave, the packing slip of a
 customer shipment (flat ODT templates rendered by relatorio)."""
-import io
-import re
 import unittest
-import zipfile
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
@@ -15,16 +12,9 @@ from trytond.tests.test_tryton import (
     with_transaction,
 )
 
+from otwb_tools.testing import odt_text
+
 from . import tools
-
-
-def odt_text(content):
-    "The text of the rendered document: content.xml without its tags"
-    xml = zipfile.ZipFile(io.BytesIO(content)).read('content.xml').decode()
-    # cells and paragraphs: one | between them, to find columns
-    xml = re.sub(r'</text:p>', '|', xml)
-    text = re.sub(r'<[^>]+>', '', xml)
-    return text.replace('\xa0', ' ')
 
 
 def rows(text, first):
