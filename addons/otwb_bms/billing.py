@@ -29,6 +29,7 @@ def _total_key(kind, charge_type):
 class BillingRun(Workflow, ModelSQL, ModelView):
     "Billing Run"
     __name__ = 'otwb.bms.billing_run'
+    __string__ = "Billing Run"
 
     company = fields.Many2One(
         'company.company', "Company", required=True, states=_DRAFT)
@@ -157,6 +158,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
 class Accrual(Workflow, ModelSQL, ModelView):
     "Accrual Run"
     __name__ = 'otwb.bms.accrual'
+    __string__ = "Accrual"
 
     company = fields.Many2One(
         'company.company', "Company", required=True, states=_DRAFT)

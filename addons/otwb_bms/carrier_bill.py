@@ -26,6 +26,7 @@ STATUS = [
 class CarrierBill(Workflow, ModelSQL, ModelView):
     "Carrier Bill"
     __name__ = 'otwb.bms.carrier_bill'
+    __string__ = "Carrier Bill"
 
     company = fields.Many2One(
         'company.company', "Company", required=True, states=_DRAFT)
@@ -298,6 +299,7 @@ class CarrierBill(Workflow, ModelSQL, ModelView):
 class CarrierBillLine(ModelSQL, ModelView):
     "Carrier Bill Line"
     __name__ = 'otwb.bms.carrier_bill.line'
+    __string__ = "Carrier Bill Line"
 
     bill = fields.Many2One(
         'otwb.bms.carrier_bill', "Bill", required=True, ondelete='CASCADE')
@@ -329,6 +331,7 @@ class CarrierBillLine(ModelSQL, ModelView):
 class CarrierBillExpected(ModelSQL, ModelView):
     "Carrier Bill Expected Charge"
     __name__ = 'otwb.bms.carrier_bill.expected'
+    __string__ = "Carrier Bill Expected Charge"
 
     bill = fields.Many2One(
         'otwb.bms.carrier_bill', "Bill", required=True, ondelete='CASCADE')

@@ -29,6 +29,7 @@ def _dec(value):
 class BillableEvent(ModelSQL, ModelView):
     "Billable Event"
     __name__ = 'otwb.bms.event'
+    __string__ = "Billable Event"
 
     company = fields.Many2One('company.company', "Company", required=True)
     source = fields.Reference(
@@ -285,6 +286,7 @@ class BillableEvent(ModelSQL, ModelView):
 class Charge(ModelSQL, ModelView):
     "Charge"
     __name__ = 'otwb.bms.charge'
+    __string__ = "Charge"
 
     company = fields.Many2One('company.company', "Company", required=True,
         readonly=True)

@@ -16,6 +16,7 @@ from .rate_card import CHARGE_TYPES
 class ChargeReporting(ModelSQL, ModelView):
     "Charges by Party, Charge Type and Month"
     __name__ = 'otwb.bms.charge.reporting'
+    __string__ = "Charge Reporting"
 
     company = fields.Many2One('company.company', "Company", readonly=True)
     kind = fields.Selection([
@@ -76,6 +77,7 @@ class ChargeReporting(ModelSQL, ModelView):
 class ChargeReportingContext(ModelView):
     "Charge Reporting Context"
     __name__ = 'otwb.bms.charge.reporting.context'
+    __string__ = "Charge Reporting Context"
 
     company = fields.Many2One('company.company', "Company", required=True)
     from_date = fields.Date("From Date")

@@ -20,6 +20,7 @@ def _d(value):
 class CostAllocation(ModelSQL, ModelView):
     "Trip Cost Allocation"
     __name__ = 'otwb.bms.allocation'
+    __string__ = "Cost Allocation"
 
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)

@@ -250,6 +250,7 @@ def quote(requests):
 class QuoteStart(ModelView):
     "Quote"
     __name__ = 'otwb.bms.quote.start'
+    __string__ = "Quote Shipment"
 
     kind = fields.Selection([
             ('receivable', "Customer price"),

@@ -61,6 +61,7 @@ CARGO_CLASSES = [(None, "")] + [(c, c.capitalize())
 class RateCard(ModelSQL, ModelView):
     "Rate Card"
     __name__ = 'otwb.bms.rate_card'
+    __string__ = "Rate Card"
     _history = True  # audit trail: who changed what, when
 
     name = fields.Char("Name", required=True)
@@ -431,6 +432,7 @@ class RateLine(sequence_ordered(), ModelSQL, ModelView):
 class FuelIndex(ModelSQL, ModelView):
     "Fuel Index"
     __name__ = 'otwb.bms.fuel_index'
+    __string__ = "Fuel Index"
     _history = True  # audit trail: who changed what, when
 
     company = fields.Many2One('company.company', "Company", required=True)
@@ -470,6 +472,7 @@ class FuelIndex(ModelSQL, ModelView):
 class CorrectStart(ModelView):
     "Correct Rate Card"
     __name__ = 'otwb.bms.rate_card.correct.start'
+    __string__ = "Correct Rate Card"
 
     valid_from = fields.Date(
         "New Version Valid From", required=True,

@@ -29,6 +29,7 @@ class Template(metaclass=PoolMeta):
 class StorageSnapshot(ModelSQL, ModelView):
     "Storage Snapshot"
     __name__ = 'otwb.bms.storage.snapshot'
+    __string__ = "Storage Snapshot"
 
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)

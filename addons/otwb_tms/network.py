@@ -34,6 +34,7 @@ NODE_KINDS = [
 class TransferNode(DeactivableMixin, ModelSQL, ModelView):
     "Transfer Node"
     __name__ = 'otwb.tms.node'
+    __string__ = "Transfer Node"
 
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code", required=True)
@@ -99,6 +100,7 @@ class TransferNode(DeactivableMixin, ModelSQL, ModelView):
 class Lane(DeactivableMixin, ModelSQL, ModelView):
     "Lane"
     __name__ = 'otwb.tms.lane'
+    __string__ = "Lane"
 
     company = fields.Many2One('company.company', "Company", required=True)
     from_node = fields.Many2One(

@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 class PlanningRun(Workflow, ModelSQL, ModelView):
     "Trip Planning Run"
     __name__ = 'otwb.tms.planning.run'
+    __string__ = "Planning Run"
 
     _states = {'readonly': Eval('state') != 'draft'}
 
@@ -238,6 +239,7 @@ class PlanningRunWarehouse(ModelSQL):
 class PlanningRunProgress(ModelSQL):
     "Trip Planning Run Progress"
     __name__ = 'otwb.tms.planning.run.progress'
+    __string__ = "Planning Run Progress"
 
     run = fields.Many2One(
         'otwb.tms.planning.run', "Run", required=True, ondelete='CASCADE')

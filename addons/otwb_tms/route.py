@@ -36,6 +36,7 @@ def _dt(value):
 class Route(Workflow, ModelSQL, ModelView):
     "Multimodal Route"
     __name__ = 'otwb.tms.route'
+    __string__ = "Multimodal Route"
 
     _states = {'readonly': Eval('state') != 'draft'}
 
@@ -423,6 +424,7 @@ class Route(Workflow, ModelSQL, ModelView):
 class RouteLeg(ModelSQL, ModelView):
     "Route Leg"
     __name__ = 'otwb.tms.route.leg'
+    __string__ = "Route Leg"
 
     route = fields.Many2One(
         'otwb.tms.route', "Route", required=True, ondelete='CASCADE')

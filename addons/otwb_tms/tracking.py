@@ -75,6 +75,7 @@ def _segment_km(lat, lon, a, b):
 class TrackingEvent(ModelSQL, ModelView):
     "Tracking Event"
     __name__ = 'otwb.tms.tracking.event'
+    __string__ = "Tracking Event"
 
     # Alert thresholds
     LATE_TOLERANCE_MIN = 30
@@ -492,6 +493,7 @@ class TrackingEvent(ModelSQL, ModelView):
 class TransportException(Workflow, ModelSQL, ModelView):
     "Transport Exception"
     __name__ = 'otwb.tms.exception'
+    __string__ = "Transport Exception"
 
     trip = fields.Many2One('otwb.tms.trip', "Trip", required=True,
         readonly=True, ondelete='CASCADE')

@@ -44,6 +44,7 @@ STOP_STATES = [
 class Trip(Workflow, ModelSQL, ModelView):
     "Trip"
     __name__ = 'otwb.tms.trip'
+    __string__ = "Trip"
     _rec_name = 'number'
 
     _states = {'readonly': ~Eval('state').in_(['draft', 'planned'])}
@@ -602,6 +603,7 @@ def warehouse_currency(warehouse):
 class Stop(ModelSQL, ModelView):
     "Trip Stop"
     __name__ = 'otwb.tms.trip.stop'
+    __string__ = "Trip Stop"
 
     trip = fields.Many2One(
         'otwb.tms.trip', "Trip", required=True, ondelete='CASCADE')
@@ -788,6 +790,7 @@ class Stop(ModelSQL, ModelView):
 class PlanStart(ModelView):
     "Plan Trips"
     __name__ = 'otwb.tms.trip.plan.start'
+    __string__ = "Plan Trips"
 
     warehouse = fields.Many2One(
         'stock.location', "Warehouse", required=True,

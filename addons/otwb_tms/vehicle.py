@@ -38,6 +38,7 @@ def warehouse_position(warehouse):
 class Vehicle(DeactivableMixin, ModelSQL, ModelView):
     "Vehicle"
     __name__ = 'otwb.tms.vehicle'
+    __string__ = "Vehicle"
 
     name = fields.Char("Name", required=True)
     plate = fields.Char("Plate")
@@ -124,6 +125,7 @@ class Vehicle(DeactivableMixin, ModelSQL, ModelView):
 class Driver(DeactivableMixin, ModelSQL, ModelView):
     "Driver"
     __name__ = 'otwb.tms.driver'
+    __string__ = "Driver"
 
     name = fields.Char("Name", required=True)
     code = fields.Char("Code")

@@ -27,6 +27,7 @@ class ReceiptError(ValidationError):
 class ASN(Workflow, ModelSQL, ModelView):
     "Advance Shipping Notice"
     __name__ = 'otwb.wms.asn'
+    __string__ = "Advance Shipping Notice"
     _rec_name = 'number'
 
     _states = {'readonly': Eval('state') != 'draft'}
@@ -307,6 +308,7 @@ class ASN(Workflow, ModelSQL, ModelView):
 class ASNLine(ModelSQL, ModelView):
     "Advance Shipping Notice Line"
     __name__ = 'otwb.wms.asn.line'
+    __string__ = "ASN Line"
 
     _states = {'readonly': Eval('asn_state') != 'draft'}
 

@@ -38,6 +38,7 @@ CLASSES = [('A', "A"), ('B', "B"), ('C', "C")]
 class InventoryPolicy(ModelSQL, ModelView):
     "Inventory Policy"
     __name__ = 'otwb.wms.inventory.policy'
+    __string__ = "Count Policy"
 
     company = fields.Many2One('company.company', "Company", required=True)
     warehouse = fields.Many2One(
@@ -292,6 +293,7 @@ class InventoryPolicy(ModelSQL, ModelView):
 class ABCClass(ModelSQL, ModelView):
     "ABC Class"
     __name__ = 'otwb.wms.abc.class'
+    __string__ = "ABC Class"
 
     warehouse = fields.Many2One(
         'stock.location', "Warehouse", required=True, ondelete='CASCADE',

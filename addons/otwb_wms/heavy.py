@@ -22,6 +22,7 @@ class WeighbridgeError(ValidationError):
 class WeighbridgeTicket(Workflow, ModelSQL, ModelView):
     "Weighbridge Ticket"
     __name__ = 'otwb.wms.weighbridge.ticket'
+    __string__ = "Weighbridge Ticket"
 
     _states = {'readonly': Eval('state') != 'draft'}
 

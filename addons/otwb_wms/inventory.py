@@ -12,6 +12,7 @@ from trytond.transaction import Transaction
 class SafetyStock(ModelSQL, ModelView):
     "Safety Stock"
     __name__ = 'otwb.wms.safety.stock'
+    __string__ = "Safety Stock"
 
     warehouse = fields.Many2One(
         'stock.location', "Warehouse", required=True, ondelete='CASCADE',

@@ -169,6 +169,7 @@ class Move(metaclass=PoolMeta):
 class WarehouseException(ModelSQL, ModelView):
     "Warehouse Exception"
     __name__ = 'otwb.wms.exception'
+    __string__ = "Warehouse Exception"
 
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)

@@ -19,6 +19,7 @@ NOT_RESERVE_ZONES = {'pick_face', 'receiving', 'packing', 'shipping'}
 class PickFace(ModelSQL, ModelView):
     "Pick Face"
     __name__ = 'otwb.wms.pick.face'
+    __string__ = "Pick Face"
 
     company = fields.Many2One('company.company', "Company", required=True)
     location = fields.Many2One(

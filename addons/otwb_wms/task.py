@@ -46,6 +46,7 @@ def valid_id(value):
 class Task(Workflow, ModelSQL, ModelView):
     "Warehouse Task"
     __name__ = 'otwb.wms.task'
+    __string__ = "Warehouse Task"
 
     _states = {'readonly': Eval('state') != 'pending'}
 

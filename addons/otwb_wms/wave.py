@@ -74,6 +74,7 @@ class WaveRule(sequence_ordered(), MatchMixin, ModelSQL, ModelView):
 class Wave(Workflow, ModelSQL, ModelView):
     "Wave"
     __name__ = 'otwb.wms.wave'
+    __string__ = "Wave"
 
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)
