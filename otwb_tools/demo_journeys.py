@@ -96,15 +96,47 @@ def _submit(payloads):
     return [s for i in intakes for s in i.sales]
 
 
+def _backdate(sales):
+    """Order n was placed n % 3 days ago, received 3 h + 40·n min before
+    now and promised for the day after its order date.  The timeline's
+    intake events (received, validated, allocated, held/released) move to
+    the receipt time; the later events keep their real time."""
+    pool = Pool()
+    Sale = pool.get('sale.sale')
+    Event = pool.get('otwb.oms.order.event')
+    now = dt.datetime.now()
+    today = pool.get('ir.date').today()
+    for n, sale in enumerate(sales):
+        day = today - dt.timedelta(days=n % 3)
+        Sale.write([sale], {'sale_date': day,
+                'otwb_promised_date': day + dt.timedelta(days=1)})
+        received = now - dt.timedelta(days=n % 3, hours=3, minutes=40 * n)
+        Event.write([e for e in sale.otwb_events
+                if e.type in RECEIPT_EVENTS], {'time': received})
+
+
+RECEIPT_EVENTS = {'received', 'validated', 'allocated', 'held', 'released'}
+# seconds a picker spends on the k-th pick of a batch (walk and pick)
+PICK_SECONDS = [45, 60, 75, 90, 105, 120, 135]
+
+
 def _pick_and_pack(device):
+    """Pick every pending task as ``device``, then pack.  The demo picks
+    in an instant; each task's claim time is set back by a picker's time
+    on it (PICK_SECONDS), so the picking KPI shows lines per hour."""
     pool = Pool()
     Task = pool.get('otwb.wms.task')
     Shipment = pool.get('stock.shipment.out')
+    done = []
     while True:
         task = Task.claim_next(device, ['pick'])
         if not task:
             break
         Task.complete(device, task['id'])
+        done.append(task['id'])
+    for k, task in enumerate(Task.browse(done)):
+        Task.write([task], {'claimed_at': task.done_at
+                - dt.timedelta(seconds=PICK_SECONDS[k % len(PICK_SECONDS)])})
     Shipment.otwb_pack(Shipment.search([('state', '=', 'picked')]))
     run_queue()
 
@@ -113,7 +145,6 @@ def prepare(delivered=9, waiting=4, planning_seconds=1.0):
     pool = Pool()
     Trip = pool.get('otwb.tms.trip')
     Stop = pool.get('otwb.tms.trip.stop')
-    Sale = pool.get('sale.sale')
     Date = pool.get('ir.date')
     today = Date.today()
     result = Journeys()
@@ -124,9 +155,10 @@ def prepare(delivered=9, waiting=4, planning_seconds=1.0):
         channel, method, prepaid = CHANNELS[n % len(CHANNELS)]
         payloads.append(payload(n, channel, method, prepaid))
     sales = _submit(payloads)
-    # spread the orders over the last days (orders per day)
-    for n, sale in enumerate(sales):
-        Sale.write([sale], {'sale_date': today - dt.timedelta(days=n % 3)})
+    # spread the orders over the last days (orders per day), received a
+    # few hours before now, promised for the day after the order (the
+    # orders of two days ago arrive late: OTIF), see _backdate
+    _backdate(sales)
     _pick_and_pack('AGV-01')
     trips = []
     for warehouse in {s.warehouse for s in sales}:

@@ -64,8 +64,66 @@ class KPITestCase(unittest.TestCase):
             self.assertAlmostEqual(
                 rates['TAOBAO'].fill_rate, 700 / ordered, places=3)
 
+            self.check_service(journeys)
+            self.check_picking()
             self.check_transport()
             self.check_billing()
+
+    def check_service(self, journeys):
+        "OTIF and lead time: journeys n = 0..8, see demo_journeys._backdate"
+        pool = Pool()
+        Service = pool.get('otwb.oms.kpi.service')
+        today = pool.get('ir.date').today()
+        day = dt.timedelta(days=1)
+        rows = {(r.date, r.channel.code): r for r in Service.search([])}
+        # JD n = 1, 4, 7: ordered yesterday, promised today, delivered
+        # today in full: 3 of 3 OTIF; received 3 h + 40·n min ago
+        jd = rows[(today - day, 'JD')]
+        self.assertEqual((jd.orders, jd.shipped, jd.delivered, jd.due,
+                jd.otif), (3, 3, 3, 3, 3))
+        self.assertEqual(jd.otif_rate, 100.0)
+        self.assertAlmostEqual(jd.lead_time, 3 + 160 / 60, delta=0.1)
+        # API n = 2, 5, 8: ordered 2 days ago, promised yesterday,
+        # delivered today: late, 0 of 3; received 2 days 3 h + 40·n min ago
+        api = rows[(today - 2 * day, 'API')]
+        self.assertEqual((api.delivered, api.due, api.otif), (3, 3, 0))
+        self.assertEqual(api.otif_rate, 0.0)
+        self.assertAlmostEqual(api.lead_time, 48 + 3 + 200 / 60, delta=0.1)
+        # Taobao today: n = 0, 3, 6 on time; the 4 packed orders waiting
+        # for a trip and the held one are neither shipped nor due
+        taobao = rows[(today, 'TAOBAO')]
+        waiting = len(journeys.to_plan)
+        self.assertEqual(waiting, 4)
+        self.assertEqual(taobao.delivered, 3 + 1)  # + TB-10001 (flow)
+        self.assertEqual(taobao.due, 4)
+        self.assertEqual(taobao.otif, 4)
+        self.assertGreaterEqual(taobao.orders, 3 + 1 + waiting)
+
+    def check_picking(self):
+        pool = Pool()
+        Picking = pool.get('otwb.wms.kpi.picking')
+        Task = pool.get('otwb.wms.task')
+        expected = {}
+        for task in Task.search([('type', '=', 'pick'),
+                    ('state', '=', 'done')]):
+            key = (task.done_at.date(), task.warehouse.id)
+            lines, seconds, devices = expected.get(key, (0, 0, set()))
+            expected[key] = (lines + 1, seconds
+                + (task.done_at - task.claimed_at).total_seconds(),
+                devices | {task.device})
+        rows = Picking.search([])
+        self.assertEqual(len(rows), len(expected))
+        self.assertTrue(rows)
+        for row in rows:
+            lines, seconds, devices = expected[(row.date, row.warehouse.id)]
+            self.assertEqual(row.lines, lines)
+            self.assertEqual(row.pickers, len(devices))
+            self.assertAlmostEqual(row.hours, seconds / 3600, places=3)
+            self.assertAlmostEqual(
+                row.lines_per_hour, lines * 3600 / seconds, places=1)
+        # the journeys' picks take 45..135 s (demo_journeys.PICK_SECONDS):
+        # between 26.7 and 80 lines an hour, the instant flow picks aside
+        self.assertTrue(any(20 < r.lines_per_hour < 100 for r in rows))
 
     def check_transport(self):
         pool = Pool()
@@ -132,5 +190,23 @@ class KPITestCase(unittest.TestCase):
         self.assertEqual(
             {(r.date, r.currency.id): (r.revenue, r.cost) for r in rows},
             margin)
+        orders, kg = {}, {}
+        for charge in charges:
+            key = (charge.date, charge.currency.id)
+            event = charge.event
+            if event.activity == 'order_handled':
+                orders.setdefault(key, {})[event.id] = event.orders
+            elif event.activity == 'shipment_delivered':
+                kg.setdefault(key, {})[event.id] = event.kg
         for row in rows:
+            key = (row.date, row.currency.id)
             self.assertEqual(row.margin, row.revenue - row.cost)
+            n = sum(orders.get(key, {}).values())
+            weight = sum(kg.get(key, {}).values())
+            self.assertEqual(row.orders, n)
+            self.assertEqual(row.kg, weight)
+            self.assertEqual(row.cost_per_order, (row.cost / n).quantize(
+                    Decimal('0.01')) if n else None)
+            self.assertEqual(row.cost_per_kg, (row.cost / weight).quantize(
+                    Decimal('0.0001')) if weight else None)
+        self.assertTrue(any(r.orders and r.kg and r.cost for r in rows))

@@ -6,8 +6,8 @@ the charges' currency: one row per currency."""
 from decimal import Decimal
 
 from sql import Literal, Null
-from sql.aggregate import Count, Min, Sum
-from sql.conditionals import Case
+from sql.aggregate import Count, Max, Min, Sum
+from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
@@ -67,7 +67,9 @@ class RevenueByCustomer(ModelSQL, ModelView):
 
 
 class MarginPerDay(ModelSQL, ModelView):
-    "Revenue, Cost and Margin per Day"
+    """Revenue, cost and margin per day and currency, with the cost per
+    order handled (events *order_handled*) and per kg delivered (events
+    *shipment_delivered*) of the charges of that day and currency."""
     __string__ = "Revenue, Cost and Margin per Day"
     __name__ = 'otwb.bms.kpi.margin'
 
@@ -80,8 +82,17 @@ class MarginPerDay(ModelSQL, ModelView):
     activities = fields.Integer(
         "Billed Activities", help="Billable events with a receivable "
         "charge.")
+    orders = fields.Integer(
+        "Orders Handled", help="Orders packed and billed that day.")
+    kg = fields.Numeric(
+        "Delivered (kg)", digits=(16, 1),
+        help="Weight of the deliveries billed that day.")
     cost_per_activity = fields.Function(fields.Numeric(
             "Cost per Activity", digits=(16, 2)), 'get_per_activity')
+    cost_per_order = fields.Function(fields.Numeric(
+            "Cost per Order", digits=(16, 2)), 'get_per_activity')
+    cost_per_kg = fields.Function(fields.Numeric(
+            "Cost per kg", digits=(16, 4)), 'get_per_activity')
 
     @classmethod
     def __setup__(cls):
@@ -90,29 +101,60 @@ class MarginPerDay(ModelSQL, ModelView):
 
     @classmethod
     def table_query(cls):
-        charge = Pool().get('otwb.bms.charge').__table__()
+        pool = Pool()
+        charge = pool.get('otwb.bms.charge').__table__()
+        event = pool.get('otwb.bms.event').__table__()
         where = Literal(True)
         company = Transaction().context.get('company')
         if company:
             where &= charge.company == company
         receivable = charge.kind == 'receivable'
-        revenue = Sum(Case((receivable, charge.amount), else_=0))
-        cost = Sum(Case((charge.kind == 'payable', charge.amount), else_=0))
-        activities = Count(Case((receivable, charge.event), else_=Null),
-            distinct=True)
-        return charge.select(
-            Min(charge.id).as_('id'), *_audit(),
-            charge.company.as_('company'),
-            charge.date.as_('date'),
-            charge.currency.as_('currency'),
+
+        def of(activity, column):
+            return Max(Case((event.activity == activity, column),
+                    else_=Null))
+        # one row per event, day and currency
+        per_event = (charge
+            .join(event, condition=charge.event == event.id)
+            .select(
+                Min(charge.id).as_('id'),
+                charge.company.as_('company'),
+                charge.date.as_('date'),
+                charge.currency.as_('currency'),
+                Sum(Case((receivable, charge.amount), else_=0)
+                    ).as_('revenue'),
+                Sum(Case((charge.kind == 'payable', charge.amount),
+                        else_=0)).as_('cost'),
+                Count(Case((receivable, charge.id), else_=Null)
+                    ).as_('receivables'),
+                of('order_handled', event.orders).as_('orders'),
+                of('shipment_delivered', event.kg).as_('kg'),
+                where=where,
+                group_by=[charge.company, charge.date, charge.currency,
+                    charge.event]))
+        revenue = Sum(per_event.revenue)
+        cost = Sum(per_event.cost)
+        return per_event.select(
+            Min(per_event.id).as_('id'), *_audit(),
+            per_event.company.as_('company'),
+            per_event.date.as_('date'),
+            per_event.currency.as_('currency'),
             revenue.as_('revenue'),
             cost.as_('cost'),
             (revenue - cost).as_('margin'),
-            activities.as_('activities'),
-            where=where,
-            group_by=[charge.company, charge.date, charge.currency])
+            Sum(Case((per_event.receivables > 0, 1), else_=0)
+                ).as_('activities'),
+            Sum(Coalesce(per_event.orders, 0)).as_('orders'),
+            Sum(Coalesce(per_event.kg, 0)).as_('kg'),
+            group_by=[per_event.company, per_event.date,
+                per_event.currency])
 
     def get_per_activity(self, name):
-        if self.activities:
-            return (Decimal(str(self.cost)) / self.activities
-                ).quantize(Decimal('0.01'))
+        divisor, exp = {
+            'cost_per_activity': (self.activities, '0.01'),
+            'cost_per_order': (self.orders, '0.01'),
+            'cost_per_kg': (self.kg, '0.0001'),
+            }[name]
+        if divisor:
+            return (Decimal(str(self.cost)) / Decimal(str(divisor))
+                ).quantize(Decimal(exp))

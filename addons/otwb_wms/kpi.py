@@ -1,0 +1,71 @@
+# This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Warehouse KPIs for the dashboard: picking productivity per warehouse and
+day (an SQL view built by ``table_query``, read-only)."""
+from sql import Literal, Null
+from sql.aggregate import Count, Min, Sum
+from sql.conditionals import Case
+from sql.functions import CurrentTimestamp, DateTrunc, Extract
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+
+class PickingPerDay(ModelSQL, ModelView):
+    """Lines picked per hour: done pick tasks per warehouse and day (of
+    completion).  The hours are the time operators and devices spent on
+    the tasks, from claiming each to completing it, so the rate is the
+    productivity while picking (travel included), not per shift hour."""
+    __string__ = "Picking Productivity per Day"
+    __name__ = 'otwb.wms.kpi.picking'
+
+    company = fields.Many2One('company.company', "Company")
+    warehouse = fields.Many2One('stock.location', "Warehouse")
+    date = fields.Date("Date")
+    lines = fields.Integer("Lines Picked")
+    quantity = fields.Float("Quantity Picked", digits=(16, 2))
+    pickers = fields.Integer(
+        "Pickers",
+        help="Terminals and automation devices that completed picks.")
+    hours = fields.Float(
+        "Picking Hours", digits=(16, 2),
+        help="Sum of the time from claiming to completing each pick.")
+    lines_per_hour = fields.Float(
+        "Lines per Hour", digits=(16, 1),
+        help="Lines picked over picking hours.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'DESC'), ('warehouse', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        task = Pool().get('otwb.wms.task').__table__()
+        where = ((task.type == 'pick') & (task.state == 'done')
+            & (task.done_at != Null))
+        company = Transaction().context.get('company')
+        if company:
+            where &= task.company == company
+        date = cls.date.sql_cast(DateTrunc('day', task.done_at))
+        seconds = Sum(Case((task.claimed_at != Null,
+                    Extract('EPOCH', task.done_at)
+                    - Extract('EPOCH', task.claimed_at)), else_=0))
+        hours = seconds / 3600.0
+        return task.select(
+            Min(task.id).as_('id'),
+            Literal(0).as_('create_uid'),
+            CurrentTimestamp().as_('create_date'),
+            Literal(None).as_('write_uid'),
+            Literal(None).as_('write_date'),
+            task.company.as_('company'),
+            task.warehouse.as_('warehouse'),
+            date.as_('date'),
+            Count(task.id).as_('lines'),
+            Sum(task.done_quantity).as_('quantity'),
+            Count(task.device, distinct=True).as_('pickers'),
+            hours.as_('hours'),
+            Case((seconds > 0, Count(task.id) / hours),
+                else_=Null).as_('lines_per_hour'),
+            where=where,
+            group_by=[task.company, task.warehouse, date])
