@@ -226,6 +226,15 @@ def test_example_2_bulky_carton(mode, chargeable, freight, fuel):
         assert amounts == {'freight': D(freight), 'fuel_surcharge': D(fuel)}
 
 
+@pytest.mark.parametrize('mode, total', [
+    ('road_ltl', '95.04'), ('express', '112.32'), ('rail', '25.92')])
+def test_example_2_totals(mode, total):
+    amounts, _ = rate(
+        default_customer_tariff(), activity='shipment_delivered',
+        mode=mode, kg=D(4), packages=(CARTON,))
+    assert sum(amounts.values()) == D(total)
+
+
 def test_example_2_totals_and_explanation():
     road, charges = rate(
         default_customer_tariff(), activity='shipment_delivered',
