@@ -2,9 +2,10 @@
 # this repository contains the full copyright notices and license terms.
 """The worked examples of docs/admin.md, computed by the rating engine.
 
-Every amount, chargeable weight and explanation the administrator guide
-shows is asserted here: if the engine changes, this test fails and the
-guide must be corrected with it.  The cards are built exactly as the guide
+Every amount, chargeable weight and explanation of the guide's rate-card
+examples (section 5.9, and the CNY amounts of the quote in 5.10) is
+asserted here: if the engine changes, this test fails and the guide must
+be corrected with it.  The cards are built exactly as the guide
 describes them (most are the demo cards of ``otwb_tools/demo_data.py`` and
 ``otwb_tools/demo_bms.py``); the volumetric divisors are mapped to modes
 as ``RateCard.to_engine`` does (road divisor: ``road_ftl``/``road_ltl``;
