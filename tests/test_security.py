@@ -312,6 +312,16 @@ class SecurityMatrixTestCase(unittest.TestCase):
         self.assertEqual(admin.model.otwb.bms.billing_run.read(
                 [run], ['state'], {})[0]['state'], 'done')
 
+    def op_run_billing_post(self, rpc):
+        admin = self.admin
+        today = dt.date.today()
+        run, = admin.model.otwb.bms.billing_run.create([{
+                    'kind': 'both', 'date_to': today,
+                    'invoice_date': today, 'post': True}], {})
+        rpc.model.otwb.bms.billing_run.process([run], {})
+        self.assertEqual(admin.model.otwb.bms.billing_run.read(
+                [run], ['state'], {})[0]['state'], 'done')
+
     def op_post_invoice(self, rpc):
         admin = self.admin
         invoice, = admin.model.account.invoice.search(

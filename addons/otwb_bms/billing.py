@@ -10,7 +10,7 @@ from sql import Null
 from sql.aggregate import Count, Sum
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
@@ -96,7 +96,14 @@ class BillingRun(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def default_post(cls):
-        return True
+        "Ticked for the users who may post invoices"
+        pool = Pool()
+        Button = pool.get('ir.model.button')
+        User = pool.get('res.user')
+        if Transaction().user == 0:
+            return True
+        groups = Button.get_groups('account.invoice', 'post')
+        return not groups or bool(groups & set(User.get_groups()))
 
     @classmethod
     def default_invoice_date(cls):
@@ -140,6 +147,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Charge = pool.get('otwb.bms.charge')
         cls.lock(runs)
+        cls._check_post_access(runs)
         for run in runs:
             charges = Charge.search(run._charge_domain(),
                 order=[('id', 'ASC')])
@@ -153,6 +161,26 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                     reduce_ids(table.id, sub)
                     & (table.invoice_line != Null)
                     & (table.billing_run == Null))
+
+
+    @classmethod
+    def _check_post_access(cls, runs):
+        """A run with *Post* ticked posts invoices: only users who may
+        press the invoice's Post button (the accountants) may run it.
+        The others get draft invoices by unticking *Post*."""
+        pool = Pool()
+        Button = pool.get('ir.model.button')
+        User = pool.get('res.user')
+        if Transaction().user == 0:
+            return
+        posting = [r for r in runs if r.post]
+        if not posting:
+            return
+        groups = Button.get_groups('account.invoice', 'post')
+        if groups and not groups & set(User.get_groups()):
+            raise AccessError(gettext(
+                    'otwb_bms.msg_billing_run_post_access',
+                    run=posting[0].rec_name))
 
 
 class Accrual(Workflow, ModelSQL, ModelView):

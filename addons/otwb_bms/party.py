@@ -4,10 +4,12 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from trytond.model import fields
+from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.report import Report
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateReport, StateView, Wizard
 
 
 class Party(metaclass=PoolMeta):
@@ -108,3 +110,46 @@ class CustomerStatement(Report):
         context['due_date'] = cls.due_date
         context['balances'] = lambda party: cls.balances(invoices(party))
         return context
+
+
+class PrintCustomerStatementStart(ModelView):
+    "Print Customer Statement"
+    __name__ = 'otwb.bms.party.customer_statement.print.start'
+    __string__ = "Print Customer Statement"
+
+    from_date = fields.Date(
+        "From Date", required=True,
+        domain=[('from_date', '<=', Eval('to_date', None))],
+        help="Invoices dated from this day; older ones are listed only "
+        "while something is still to pay on them.")
+    to_date = fields.Date("To Date", required=True)
+
+    @classmethod
+    def default_to_date(cls):
+        return Pool().get('ir.date').today()
+
+    @classmethod
+    def default_from_date(cls):
+        return cls.default_to_date() - dt.timedelta(days=90)
+
+
+class PrintCustomerStatement(Wizard):
+    "Print the customer statement of a period"
+    __name__ = 'otwb.bms.party.customer_statement.print'
+
+    start = StateView(
+        'otwb.bms.party.customer_statement.print.start',
+        'otwb_bms.customer_statement_print_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Print", 'print_', 'tryton-print', default=True),
+            ])
+    print_ = StateReport('otwb.bms.party.customer_statement')
+
+    def do_print_(self, action):
+        return action, {
+            'model': 'party.party',
+            'ids': [r.id for r in self.records],
+            'id': self.record.id if self.record else None,
+            'from_date': self.start.from_date,
+            'to_date': self.start.to_date,
+            }

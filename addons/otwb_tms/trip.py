@@ -5,7 +5,7 @@ import datetime as dt
 import logging
 
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -102,6 +102,11 @@ class Trip(Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('number_unique', Unique(t, t.number),
+                'otwb_tms.msg_trip_number_unique'),
+            ]
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {
             ('draft', 'planned'),
@@ -178,12 +183,13 @@ class Trip(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _next_number(cls):
-        # Unique through the primary key sequence of the trip table is not
-        # available before insert; a timestamp plus counter is unique enough
-        # for display and never used as a key.
-        cls._counter = getattr(cls, '_counter', 0) + 1
-        return 'TRIP-%s-%04d' % (
-            dt.datetime.now().strftime('%y%m%d%H%M%S'), cls._counter % 10000)
+        """From the *Trip* sequence (ir.sequence): unique also between
+        server processes (a database sequence on PostgreSQL), so carriers
+        and devices can name a trip by its number."""
+        pool = Pool()
+        Sequence = pool.get('ir.sequence')
+        ModelData = pool.get('ir.model.data')
+        return Sequence(ModelData.get_id('otwb_tms', 'sequence_trip')).get()
 
     # --- workflow -----------------------------------------------------
     @classmethod

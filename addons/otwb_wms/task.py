@@ -7,7 +7,7 @@ from sql import With
 from sql.functions import CurrentTimestamp
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
-from trytond.model.exceptions import AccessError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -41,6 +41,14 @@ def valid_id(value):
     "A record id as the database can hold it (not a bool, 1 .. 2**31 - 1)"
     return (isinstance(value, int) and not isinstance(value, bool)
         and 0 < value < 2 ** 31)
+
+
+CLIENT_DEVICE = 'client:'
+
+
+def client_device(login):
+    "The device name of a task claimed in the client by ``login``"
+    return (CLIENT_DEVICE + login)[:64]
 
 
 class Task(Workflow, ModelSQL, ModelView):
@@ -123,6 +131,10 @@ class Task(Workflow, ModelSQL, ModelView):
             ('in_progress', 'cancelled'),
             }
         cls._buttons.update({
+                'claim': {
+                    'invisible': Eval('state') != 'pending',
+                    'depends': ['state'],
+                    },
                 'start': {
                     'invisible': Eval('state') != 'assigned',
                     'depends': ['state'],
@@ -164,6 +176,28 @@ class Task(Workflow, ModelSQL, ModelView):
     # --- client buttons -------------------------------------------------
     @classmethod
     @ModelView.button
+    def claim(cls, tasks):
+        """Claim pending tasks for the user working in the client (device
+        ``client:<login>``).  The tasks are locked first, so a task that
+        another operator or a device claimed meanwhile is refused."""
+        pool = Pool()
+        User = pool.get('res.user')
+        cls.lock(tasks)
+        tasks = cls.browse([t.id for t in tasks])
+        taken = [t for t in tasks if t.state != 'pending']
+        if taken:
+            raise AccessError(gettext('otwb_wms.msg_task_already_claimed',
+                    task=taken[0].id, device=taken[0].device or '-'))
+        user = Transaction().user
+        now = dt.datetime.now()
+        cls.write(tasks, {
+                'state': 'assigned', 'operator': user,
+                'device': client_device(User(user).login),
+                'claimed_at': now, 'heartbeat_at': now,
+                })
+
+    @classmethod
+    @ModelView.button
     @Workflow.transition('in_progress')
     def start(cls, tasks):
         cls.write(tasks, {'heartbeat_at': dt.datetime.now()})
@@ -177,6 +211,13 @@ class Task(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('pending')
     def requeue(cls, tasks):
+        handled = [t for t in tasks if t.state == 'failed' and t.move
+            and t.move.state in {'cancelled', 'done'}]
+        if handled:
+            raise ValidationError(gettext(
+                    'otwb_wms.msg_task_failure_handled',
+                    task=handled[0].id,
+                    move_state=handled[0].move.state))
         cls.write(tasks, {
                 'operator': None, 'device': None,
                 'claimed_at': None, 'heartbeat_at': None,
@@ -469,6 +510,9 @@ class Task(Workflow, ModelSQL, ModelView):
         stale = cls.search([
                 ('state', 'in', list(CLAIMED_STATES)),
                 ('heartbeat_at', '<', limit),
+                # an operator in the client sends no heartbeat: the task
+                # stays theirs until they finish or requeue it
+                ('device', 'not like', CLIENT_DEVICE + '%'),
                 ])
         if stale:
             cls.requeue(stale)

@@ -134,6 +134,32 @@ class StatementScenarioTestCase(unittest.TestCase):
             self.assertEqual(cells[end:end + 6], ['Currency', 'Invoiced',
                     'Balance to pay', 'CNY', '¥2,120.00', '¥1,202.00'])
 
+            # the print wizard of the party form: the period chosen there
+            # reaches the report (June only: the invoice of June and the
+            # older ones still to pay)
+            Print = pool.get('otwb.bms.party.customer_statement.print',
+                type='wizard')
+            session_id, _, _ = Print.create()
+            with Transaction().set_context(active_model='party.party',
+                    active_id=customer.id, active_ids=[customer.id]):
+                defaults = Print.execute(session_id, {}, 'start')
+                self.assertEqual(defaults['view']['defaults']['to_date'],
+                    Date.today())
+                result = Print.execute(session_id, {'start': {
+                            'from_date': d(6, 1), 'to_date': d(6, 30)}},
+                    'print_')
+            Print.delete(session_id)
+            (action, data), = result['actions']
+            self.assertEqual(action['report_name'],
+                'otwb.bms.party.customer_statement')
+            self.assertEqual(data['ids'], [customer.id])
+            ext, content, _, _ = Statement.execute(data['ids'], data)
+            text = odt_text(content)
+            self.assertIn('Period: 06/01/2026 - 06/30/2026', text)
+            self.assertIn(term.number, text)
+            self.assertIn(part.number, text)  # older, 460 still to pay
+            self.assertNotIn(paid.number, text)  # July
+
             # by default the last 90 days up to today
             self.assertEqual(Statement.period({}), (
                     Date.today() - dt.timedelta(days=90), Date.today()))

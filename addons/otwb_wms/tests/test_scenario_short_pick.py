@@ -5,9 +5,11 @@ import datetime as dt
 import unittest
 from decimal import Decimal
 
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
 
 from . import tools
 
@@ -202,6 +204,15 @@ class ShortPickScenarioTestCase(unittest.TestCase):
             tools.stock(company, product, bins[(1, 2, 1)], 2)
             claimed = Task.claim_next('RF-1', ['pick'])
             Task.report_failure('RF-1', claimed['id'], 'bin empty')
+            # the failure is handled (move cancelled, re-allocated and
+            # back-ordered): the task may not go back to the queue, where
+            # it would be picked a second time
+            failed = Task(claimed['id'])
+            self.assertEqual(failed.state, 'failed')
+            with self.assertRaises(ValidationError) as cm:
+                Task.requeue([failed])
+            self.assertIn('cannot go back to the queue', str(cm.exception))
+            self.assertEqual(Task(claimed['id']).state, 'failed')
 
             exception, = Exception_.search([])
             self.assertEqual((exception.picked_quantity,
@@ -222,3 +233,37 @@ class ShortPickScenarioTestCase(unittest.TestCase):
                     for m in exception.backorder.outgoing_moves], [3.0])
             self.assertEqual(tools.quantity(product, bins[(1, 1, 1)]), 5)
             self.assertEqual(tools.quantity(product, bins[(1, 2, 1)]), 0)
+
+    @with_transaction()
+    def test_claim_in_the_client(self):
+        "An operator claims a task in the client; no device receives it"
+        pool = Pool()
+        Task = pool.get('otwb.wms.task')
+        User = pool.get('res.user')
+        company = create_company()
+        with set_company(company):
+            bins = tools.create_bins(aisles=1, bays=1)
+            product = tools.create_product('P')
+            tools.stock(company, product, bins[(1, 1, 1)], 5)
+            tools.shipment(company, tools.customer(), [(product, 3)])
+            task, = Task.search([('type', '=', 'pick')])
+            self.assertEqual(task.state, 'pending')
+            login = User(Transaction().user).login
+
+            Task.claim([task])
+            task = Task(task.id)
+            self.assertEqual((task.state, task.device, task.operator.login),
+                ('assigned', 'client:' + login, login))
+            with self.assertRaises(AccessError) as cm:
+                Task.claim([task])
+            self.assertIn('is not pending any more', str(cm.exception))
+            self.assertIsNone(Task.claim_next('RF-1', ['pick']))
+            # no heartbeat from the client: the task stays the operator's
+            Task.write([task], {'heartbeat_at':
+                    dt.datetime.now() - dt.timedelta(hours=1)})
+            self.assertEqual(Task.requeue_stale(), 0)
+            self.assertEqual(Task(task.id).state, 'assigned')
+
+            Task.done([task])
+            self.assertEqual(Task(task.id).state, 'done')
+            self.assertEqual(tools.quantity(product, bins[(1, 1, 1)]), 2)
