@@ -12,9 +12,10 @@ constraints), the concurrency and crash tests (several processes, only
 there), the whole flow, the KPI and reporting queries and the RPC server.
 It leaves out what does not touch the database's behaviour: the plain
 engine tests, the modules' generic checks (``test_module``: views, fields,
-buttons), translations, view rendering rules, the browser journeys and the
+buttons), translations, view rendering rules, the browser journeys, the
 RPC access matrix and fuzzing (Tryton's access layer sits above the
-backend).  ``--postgresql-all`` runs the whole suite there too.
+backend) and the examples of docs/api.md.  ``--postgresql-all`` runs the
+whole suite there too.
 """
 import argparse
 import os
@@ -55,7 +56,8 @@ _print_lock = threading.Lock()
 # left out of the PostgreSQL pass (see above)
 POSTGRESQL_SKIP = [
     '*test_engine_*', '*/test_module.py', 'tests/test_activation.py',
-    'tests/test_browser.py', 'tests/test_rpc_fuzz.py',
+    'tests/test_api_docs.py', 'tests/test_browser.py',
+    'tests/test_rpc_fuzz.py',
     'tests/test_security.py', 'tests/test_translations.py',
     'tests/test_web_views.py']
 
