@@ -77,12 +77,12 @@ class KPITestCase(unittest.TestCase):
         day = dt.timedelta(days=1)
         rows = {(r.date, r.channel.code): r for r in Service.search([])}
         # JD n = 1, 4, 7: ordered yesterday, promised today, delivered
-        # today in full: 3 of 3 OTIF; received 3 h + 40·n min ago
+        # today in full: 3 of 3 OTIF; received 1 day 3 h + 40·n min ago
         jd = rows[(today - day, 'JD')]
         self.assertEqual((jd.orders, jd.shipped, jd.delivered, jd.due,
                 jd.otif), (3, 3, 3, 3, 3))
         self.assertEqual(jd.otif_rate, 100.0)
-        self.assertAlmostEqual(jd.lead_time, 3 + 160 / 60, delta=0.1)
+        self.assertAlmostEqual(jd.lead_time, 24 + 3 + 160 / 60, delta=0.1)
         # API n = 2, 5, 8: ordered 2 days ago, promised yesterday,
         # delivered today: late, 0 of 3; received 2 days 3 h + 40·n min ago
         api = rows[(today - 2 * day, 'API')]

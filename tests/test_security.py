@@ -162,6 +162,7 @@ class SecurityMatrixTestCase(unittest.TestCase):
             [('code', '=', 'JD')], 0, 1, None, {})
         admin.model.otwb.oms.channel.write(
             [jd], {'integration_user': user_id}, {})
+        cls.jd_external_id = 'SEC-%d' % (cls.counter + 1)
         cls.jd_intake = cls.submit(cls.rpc('shop_jd'), 'JD')['intake']
         # a rule to edit (one that matches nothing of the demo)
         shopify, = admin.model.otwb.oms.channel.search(
@@ -338,6 +339,48 @@ class SecurityMatrixTestCase(unittest.TestCase):
         rpc.model.otwb.bms.accrual.post([accrual], {})
         self.assertEqual(admin.model.otwb.bms.accrual.read(
                 [accrual], ['state'], {})[0]['state'], 'posted')
+
+    def test_integration_users_see_their_channels_only(self):
+        "Intakes, status and order timelines of a channel: its user only"
+        shop_jd, other = self.rpc('shop_jd'), self.rpc('integration')
+        self.assertEqual(shop_jd.model.otwb.oms.intake.search(
+                [('id', '=', self.jd_intake)], 0, None, None, {}),
+            [self.jd_intake])
+        self.assertEqual(other.model.otwb.oms.intake.search(
+                [('id', '=', self.jd_intake)], 0, None, None, {}), [])
+        status = shop_jd.model.otwb.oms.intake.query_status(
+            'JD', self.jd_external_id, {})
+        self.assertEqual(status['intake'], self.jd_intake)
+        self.assertTrue(status['sales'])
+        self.assertIsNone(other.model.otwb.oms.intake.query_status(
+                'JD', self.jd_external_id, {}))
+        sale = self.admin.model.otwb.oms.intake.read(
+            [self.jd_intake], ['sales'], {})[0]['sales'][0]
+        events = self.admin.model.otwb.oms.order.event.search(
+            [('sale', '=', sale)], 0, None, None, {})
+        self.assertTrue(events)
+        self.assertEqual(sorted(shop_jd.model.otwb.oms.order.event.search(
+                    [('sale', '=', sale)], 0, None, None, {})),
+            sorted(events))
+        self.assertEqual(other.model.otwb.oms.order.event.search(
+                [('sale', '=', sale)], 0, None, None, {}), [])
+
+    def test_integration_stock_and_wave_endpoints(self):
+        "A shop reads ATP and a WCS plans waves as integration users"
+        rpc = self.rpc('integration')
+        rows = rpc.model.otwb.wms.safety.stock.available_to_promise(
+            ['SHA'], ['SKU-0001', 'SKU-0005'], {})
+        self.assertEqual(rows, self.admin.model.otwb.wms.safety.stock
+            .available_to_promise(['SHA'], ['SKU-0001', 'SKU-0005'], {}))
+        self.assertGreater(rows[0]['on_hand'], 0)
+        warehouse, = self.admin.model.stock.location.search(
+            [('code', '=', 'SHA'), ('type', '=', 'warehouse')],
+            0, 1, None, {})
+        waves = rpc.model.otwb.wms.wave.plan_warehouse(warehouse, {})
+        self.assertIsInstance(waves, list)
+        if waves:
+            self.assertEqual(self.admin.model.otwb.wms.wave.read(
+                    waves, ['state'], {})[0]['state'], 'draft')
 
     def test_matrix(self):
         matrix = read_matrix()

@@ -1,6 +1,8 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+from trytond.pool import PoolMeta
+from trytond.transaction import Transaction
 
 
 class Configuration(ModelSingleton, ModelSQL, ModelView):
@@ -29,3 +31,27 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_average_speed(cls):
         return 60.0
+
+
+class Rule(metaclass=PoolMeta):
+    """Record rules may use ``Eval('user_id')``: the id of the current
+    user (Tryton's rule context carries only the groups).  The rule cache
+    is then per user, as record rules of the integration users depend on
+    which channels or carriers are theirs."""
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.domain.help += '\n- "user_id" as the id of the current user'
+
+    @classmethod
+    def _get_cache_key(cls, model_names):
+        key = super()._get_cache_key(model_names)
+        return (*key, Transaction().user)
+
+    @classmethod
+    def _get_context(cls, model_name):
+        context = super()._get_context(model_name)
+        context['user_id'] = Transaction().user
+        return context

@@ -310,6 +310,14 @@ class Intake(Workflow, ModelSQL, ModelView):
         if not records:
             return None
         record, = records
+        # called without access checks: an integration user sees only the
+        # orders of its channels (as the intake record rule), others'
+        # answer as unknown
+        user = Transaction().user
+        bound = record.channel.integration_user if record.channel else None
+        if (user != 0 and bound and bound.id != user
+                and cls._is_integration_user(user)):
+            return None
         result = {
             'intake': record.id, 'state': record.state, 'sales': [],
             }

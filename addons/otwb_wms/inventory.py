@@ -6,7 +6,7 @@ from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 
 class SafetyStock(ModelSQL, ModelView):
@@ -106,7 +106,10 @@ class SafetyStock(ModelSQL, ModelView):
             raise AccessError(gettext(
                     'otwb_wms.msg_atp_unknown_codes',
                     codes=', '.join(sorted(set(missing)))[:200]))
-        atp = cls.atp(found, products)
+        # the caller may read the ATP: it is computed over stock moves and
+        # periods as the system does
+        with without_check_access():
+            atp = cls.atp(found, products)
         return [dict(atp[(by_code[w].id, p_by_code[s].id)],
                 warehouse=w, sku=s)
             for w in warehouses for s in skus]

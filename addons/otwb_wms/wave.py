@@ -14,9 +14,11 @@ from trytond.model import (
     sequence_ordered,
 )
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, PYSONEncoder
 from trytond.report import Report
 from trytond.rpc import RPC
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .engine import waves
 from .putaway import product_measures
@@ -162,7 +164,10 @@ class Wave(Workflow, ModelSQL, ModelView):
             raise UserError(gettext(
                     'otwb_wms.msg_invalid_warehouse_id',
                     value=repr(warehouse_id)[:60]))
-        return [w.id for w in cls.plan(warehouses[0])]
+        # the caller may create waves: planning reads the wave rules,
+        # shipments and tasks as the system does
+        with without_check_access():
+            return [w.id for w in cls.plan(warehouses[0])]
 
     @classmethod
     def plan(cls, warehouse):
@@ -262,6 +267,51 @@ class Wave(Workflow, ModelSQL, ModelView):
                 t.state in {'done', 'cancelled'} for t in w.tasks)]
         if to_do:
             cls.done(to_do)
+
+
+class PlanWavesStart(ModelView):
+    "Plan Waves"
+    __name__ = 'otwb.wms.wave.plan.start'
+    __string__ = "Plan Waves"
+
+    warehouse = fields.Many2One(
+        'stock.location', "Warehouse", required=True,
+        domain=[('type', '=', 'warehouse')],
+        help="Its reserved shipments with pending picks and no wave are "
+        "grouped into draft waves by the first matching wave rule.")
+
+    @classmethod
+    def default_warehouse(cls):
+        Location = Pool().get('stock.location')
+        warehouse = Transaction().context.get('warehouse')
+        if warehouse:
+            return warehouse
+        warehouses = Location.search([('type', '=', 'warehouse')], limit=2)
+        if len(warehouses) == 1:
+            return warehouses[0].id
+
+
+class PlanWaves(Wizard):
+    "Plan Waves"
+    __name__ = 'otwb.wms.wave.plan'
+
+    start = StateView('otwb.wms.wave.plan.start',
+        'otwb_wms.wave_plan_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Plan", 'plan', 'tryton-ok', default=True),
+            ])
+    plan = StateAction('otwb_wms.act_wave')
+
+    def do_plan(self, action):
+        Wave = Pool().get('otwb.wms.wave')
+        # the wizard is for warehouse operators (action groups): planning
+        # reads rules, shipments and tasks as the system does
+        with without_check_access():
+            waves = Wave.plan(self.start.warehouse)
+        action['pyson_domain'] = PYSONEncoder().encode(
+            [('id', 'in', [w.id for w in waves])])
+        action['name'] += ' (%s)' % self.start.warehouse.rec_name
+        return action, {}
 
 
 class ShipmentOut(metaclass=PoolMeta):

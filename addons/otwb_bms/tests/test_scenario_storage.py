@@ -104,3 +104,80 @@ class StorageSnapshotTestCase(unittest.TestCase):
             self.assertEqual(Snapshot.search_count([]), 4)
             self.assertEqual(Event.search_count(
                     [('activity', '=', 'storage')]), 4)
+
+    @with_transaction()
+    def test_receipts_are_billed_to_the_goods_owner(self):
+        "ASN and supplier shipment receipts: inbound handling per pallet"
+        pool = Pool()
+        ASN = pool.get('otwb.wms.asn')
+        Event = pool.get('otwb.bms.event')
+        Template = pool.get('product.template')
+        Party = pool.get('party.party')
+        ShipmentIn = pool.get('stock.shipment.in')
+        from trytond.modules.otwb_wms.tests import tools as wms
+        ns = setup_billing(with_accruals=False)
+        with Transaction().set_context(company=ns.company.id):
+            wms.create_bins(aisles=1, bays=3)
+            supplier, = Party.create([{'name': "Ningbo Box Co",
+                        'code': 'SUPBOX'}])
+            # 5 kg each, 40 per pallet, owned by the customer
+            box = wms.create_product('BOX', length=50, width=40,
+                height=30, weight=5)
+            Template.write([box.template], {
+                    'bms_goods_owner': ns.customer.id,
+                    'otwb_units_per_pallet': 40})
+            card("Inbound Hangzhou", 'receivable', ns.cny, [{
+                        'sequence': 10, 'charge_type': 'handling_inbound',
+                        'code': 'pallet', 'method': 'per_unit',
+                        'unit': 'pallet', 'rate': Decimal('15.00'),
+                        'activity': 'receipt'}],
+                party=ns.customer)
+
+            # an ASN of 100 boxes, 3 damaged: 100 received
+            result, = ASN.submit([{'supplier': 'SUPBOX', 'number': 'ASN-B1',
+                        'warehouse': 'WH', 'expected_date': '2026-11-20',
+                        'lines': [{'sku': 'BOX', 'quantity': 100}]}])
+            asn = ASN(result['asn'])
+            line, = asn.lines
+            line.damaged_quantity = 3
+            line.save()
+            ASN.receive([asn])
+            event, = Event.search([('source', '=', str(asn))])
+            self.assertEqual((event.activity, event.customer, event.lines,
+                    event.units, event.pallets, event.kg, event.state),
+                ('receipt', ns.customer, 1, 100, 3, 500, 'rated'))
+            # ceil(100 / 40) = 3 pallets × 15.00
+            charge, = event.charges
+            self.assertEqual((charge.kind, charge.party, charge.charge_type,
+                    charge.amount), ('receivable', ns.customer,
+                    'handling_inbound', Decimal('45.00')))
+
+            # a supplier shipment of 41 boxes without ASN: 2 pallets
+            warehouse = wms.warehouse()
+            shipment, = ShipmentIn.create([{
+                        'supplier': supplier.id,
+                        'warehouse': warehouse.id,
+                        'company': ns.company.id,
+                        'incoming_moves': [('create', [{
+                                        'product': box.id,
+                                        'unit': box.default_uom.id,
+                                        'quantity': 41,
+                                        'from_location':
+                                        supplier.supplier_location.id,
+                                        'to_location':
+                                        warehouse.input_location.id,
+                                        'company': ns.company.id,
+                                        'unit_price': Decimal('1'),
+                                        'currency': ns.cny.id,
+                                        }])],
+                        }])
+            ShipmentIn.receive([shipment])
+            event, = Event.search([('source', '=', str(shipment))])
+            self.assertEqual((event.customer, event.units, event.pallets),
+                (ns.customer, 41, 2))
+            self.assertEqual([c.amount for c in event.charges],
+                [Decimal('30.00')])
+            # received once, billed once
+            ShipmentIn.receive([shipment])
+            self.assertEqual(Event.search(
+                    [('activity', '=', 'receipt')], count=True), 2)

@@ -145,6 +145,15 @@ class ReturnsTestCase(unittest.TestCase):
                     ('sale', '=', sale.id), ('type', '=', 'returned')])
             self.assertEqual(returned.source, rma)
             self.assertNotIn('refunded', self.events(sale))
+            # with billing: the return handling is one billable event
+            Billable = pool.get('otwb.bms.event')
+            billable, = Billable.search([('source', '=', str(rma))])
+            self.assertEqual((billable.activity, billable.customer,
+                    billable.orders, billable.lines, billable.units),
+                ('return_received', sale.party, 1, 2, 3))
+            Return._received([rma])  # again: captured once
+            self.assertEqual(Billable.search(
+                    [('source', '=', str(rma))], count=True), 1)
 
             Return.do([rma])
             rma = Return(rma.id)

@@ -5,6 +5,7 @@ import unittest
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import (
     activate_module,
     drop_db,
@@ -190,7 +191,18 @@ class OutboundScenarioTestCase(unittest.TestCase):
             self.assertEqual(
                 [s.id for s in Wave.ready_shipments(tools.warehouse())],
                 [s1.id, s2.id, s3.id])
-            w1, w2 = Wave.plan(tools.warehouse())
+            # planned from the client's Plan Waves wizard
+            PlanWaves = pool.get('otwb.wms.wave.plan', type='wizard')
+            session_id, _, _ = PlanWaves.create()
+            PlanWaves.execute(session_id, {}, 'start')
+            result = PlanWaves.execute(session_id, {'start': {
+                        'warehouse': tools.warehouse().id}}, 'plan')
+            PlanWaves.delete(session_id)
+            (action, _), = result['actions']
+            w1, w2 = Wave.search(
+                PYSONDecoder().decode(action['pyson_domain']),
+                order=[('id', 'ASC')])
+            self.assertEqual(Wave.search([], count=True), 2)
             self.assertEqual([s.id for s in w1.shipments], [s1.id, s2.id])
             self.assertEqual((w1.lines, w1.units), (3, 4))
             self.assertEqual([s.id for s in w2.shipments], [s3.id])
