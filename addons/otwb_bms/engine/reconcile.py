@@ -261,6 +261,9 @@ def _parse_amount(value, row_no, decimal_separator):
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     if isinstance(value, float):
+        if value != value or value in (float('inf'), float('-inf')):
+            raise ValueError(
+                f'row {row_no}: amount {value!r} is not a number')
         return Decimal(str(value))
     text = str(value).strip().replace(' ', '').replace('\u00a0', '')
     if decimal_separator == ',':
@@ -273,7 +276,7 @@ def _parse_amount(value, row_no, decimal_separator):
         amount = None
     if amount is None or not amount.is_finite() or not text:
         raise ValueError(
-            f'row {row_no}: amount {value!r} is not a number')
+            f'row {row_no}: amount {str(value)[:40]!r} is not a number')
     return amount
 
 
@@ -289,16 +292,19 @@ def _parse_date(value, row_no, date_format):
         return datetime.date.fromisoformat(text)
     except ValueError:
         raise ValueError(
-            f'row {row_no}: date {value!r} is not a valid date '
+            f'row {row_no}: date {str(value)[:40]!r} is not a valid date '
             f'({date_format or "YYYY-MM-DD"})') from None
 
 
-def _text_cell(value):
+def _text_cell(value, row_no=None, name=None):
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
+    if name and any(c < ' ' and c != '\t' or c == '\x7f' for c in text):
+        raise ValueError(
+            f'row {row_no}: {name} {text[:40]!r} contains control characters')
     return text or None
 
 
@@ -345,10 +351,12 @@ def parse_bill_rows(rows, *, column_map=None, date_format=None,
         else:
             try:
                 line_no = int(_text_cell(line_no))
-            except ValueError:
+                if not 0 < line_no < 10 ** 9:
+                    raise ValueError
+            except (TypeError, ValueError):
                 raise ValueError(
-                    f'row {row_no}: line_no {line_no!r} is not an '
-                    'integer') from None
+                    f'row {row_no}: line_no {str(line_no)[:40]!r} is not '
+                    'an integer from 1 to 999,999,999') from None
         if line_no in seen:
             raise ValueError(
                 f'row {row_no}: line_no {line_no} already used on row '
@@ -357,11 +365,13 @@ def parse_bill_rows(rows, *, column_map=None, date_format=None,
         date = cell('date')
         if date is not None:
             date = _parse_date(date, row_no, date_format)
-        currency = _text_cell(cell('currency')) or default_currency
+        currency = _text_cell(cell('currency'), row_no, 'currency') \
+            or default_currency
         lines.append(BillLine(
             line_no=line_no, amount=amount,
-            tracking=_text_cell(cell('tracking')),
-            trip_ref=_text_cell(cell('trip_ref')), date=date,
+            tracking=_text_cell(cell('tracking'), row_no, 'tracking'),
+            trip_ref=_text_cell(cell('trip_ref'), row_no, 'trip_ref'),
+            date=date,
             currency=currency.upper() if currency else None))
     if header is None:
         raise ValueError('bill file is empty (no header row)')
@@ -373,24 +383,35 @@ def parse_bill_csv(source, *, delimiter=',', encoding='utf-8-sig',
     """Parse a CSV carrier bill.  ``source`` is a path, a text file
     object or the CSV text itself (a ``str`` containing a newline).
     Options: see :func:`parse_bill_rows`."""
-    if isinstance(source, str) and '\n' in source:
-        handle = io.StringIO(source)
-        return parse_bill_rows(csv.reader(handle, delimiter=delimiter),
+    try:
+        if isinstance(source, str) and '\n' in source:
+            handle = io.StringIO(source)
+            return parse_bill_rows(csv.reader(handle, delimiter=delimiter),
+                                   **options)
+        if isinstance(source, (str, os.PathLike)):
+            with open(source, newline='', encoding=encoding) as handle:
+                return parse_bill_rows(
+                    csv.reader(handle, delimiter=delimiter), **options)
+        return parse_bill_rows(csv.reader(source, delimiter=delimiter),
                                **options)
-    if isinstance(source, (str, os.PathLike)):
-        with open(source, newline='', encoding=encoding) as handle:
-            return parse_bill_rows(
-                csv.reader(handle, delimiter=delimiter), **options)
-    return parse_bill_rows(csv.reader(source, delimiter=delimiter),
-                           **options)
+    except csv.Error as exc:  # e.g. a NUL byte: not a CSV text
+        raise ValueError(f'not a CSV file: {exc}') from exc
 
 
 def parse_bill_xlsx(source, *, sheet=None, **options):
     """Parse an XLSX carrier bill (path or binary file object) with
     openpyxl; ``sheet`` is a sheet name (default: the active sheet).
     Options: see :func:`parse_bill_rows`."""
+    import zipfile
+
     import openpyxl
-    workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    from openpyxl.utils.exceptions import InvalidFileException
+    try:
+        workbook = openpyxl.load_workbook(
+            source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError,
+            OSError) as exc:
+        raise ValueError(f'not an XLSX file: {exc}') from exc
     try:
         if sheet is None:
             worksheet = workbook.active

@@ -5,12 +5,18 @@ import io
 import unittest
 from decimal import Decimal
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from .tools import card, d, event, setup_billing, sources
+
+BAD_CELLS = ["'; DROP TABLE account_invoice; --", '<b>x</b>', '\x00\x1b[31m',
+    '\u202e', 'NaN', 'inf', '-inf', '1e309', '-0', '9999-99-99', '2026-02-30',
+    '长' * 200, 'x' * 3000, '', ' ', '=1+1', '1,5', '1.000,50']
 
 
 def _xlsx(rows):
@@ -146,3 +152,89 @@ class ReconcileScenarioTestCase(unittest.TestCase):
             Bill.import_file([bill])
         self.assertIn('ten', str(cm.exception))
         self.assertEqual(Bill(bill.id).lines, ())
+
+    @with_transaction()
+    def test_bad_files_fuzz(self):
+        """Bad bill files (hypothesis), CSV and XLSX: broken cells, missing
+        columns, garbage, bytes that are not a file of that kind.  Import
+        either reads every line or refuses with a message naming the row
+        or the column, and then the bill keeps the lines it had."""
+        ns = setup_billing(with_accruals=False)
+        with Transaction().set_context(company=ns.company.id):
+            self._run_fuzz(ns)
+
+    def _run_fuzz(self, ns):
+        Bill = Pool().get('otwb.bms.carrier_bill')
+        self._setup(ns)
+        good = self._rows(ns)
+        bill, = Bill.create([{'carrier': ns.carrier.id, 'currency': ns.cny,
+                    'reference': 'CB-FUZZ', 'file_name': 'bill.csv',
+                    'file': self._csv(good)}])
+        Bill.import_file([bill])
+        kept = self._lines(Bill(bill.id))
+        self.assertEqual(len(kept), 4)
+        bad = st.one_of(st.sampled_from(BAD_CELLS), st.text(max_size=30),
+            st.integers(-10 ** 12, 10 ** 12), st.floats(), st.none())
+
+        @settings(max_examples=80, deadline=None,
+            suppress_health_check=list(HealthCheck))
+        @given(st.data())
+        def check(data):
+            rows = [list(r) for r in good]
+            kind = data.draw(st.sampled_from(['csv', 'xlsx']))
+            action = data.draw(st.sampled_from(
+                    ['cell', 'cell', 'header', 'garbage', 'bytes']))
+            if action == 'cell':
+                row = data.draw(st.integers(1, len(rows) - 1))
+                column = data.draw(st.integers(0, len(rows[row]) - 1))
+                rows[row][column] = data.draw(bad)
+            elif action == 'header':
+                column = data.draw(st.integers(0, len(rows[0]) - 1))
+                rows[0][column] = data.draw(st.text(max_size=12))
+            elif action == 'garbage':
+                rows.insert(data.draw(st.integers(1, len(rows))),
+                    data.draw(st.lists(bad, min_size=1, max_size=6)))
+            if action == 'bytes':
+                content = data.draw(st.binary(max_size=300))
+            elif kind == 'csv':
+                content = self._csv(rows)
+            else:
+                try:
+                    content = _xlsx([[self._xlsx_cell(c) for c in row]
+                            for row in rows])
+                except Exception:  # openpyxl refuses the cell itself
+                    return
+            Bill.write([bill], {'file': content,
+                    'file_name': 'bill.' + kind})
+            try:
+                Bill.import_file([bill])
+            except ValidationError as exc:
+                message = str(exc)
+                self.assertIn('bill.' + kind, message)
+                self.assertEqual(self._lines(Bill(bill.id)), kept)
+            else:
+                lines = self._lines(Bill(bill.id))
+                for _, _, amount in lines:
+                    self.assertTrue(amount.is_finite())
+                kept[:] = lines
+
+        check()
+
+    @staticmethod
+    def _csv(rows):
+        return ('\n'.join(','.join(
+                        '' if c is None else str(c).replace(',', ';')
+                        .replace('\n', ' ').replace('\r', ' ')
+                        .replace('"', "'") for c in row)
+                    for row in rows) + '\n').encode('utf-8')
+
+    @staticmethod
+    def _xlsx_cell(value):
+        if isinstance(value, str):
+            # control characters are not allowed in XLSX cells
+            return ''.join(c for c in value if c >= ' ' or c in '\t\n')
+        return value
+
+    @staticmethod
+    def _lines(bill):
+        return [(ln.line_no, ln.tracking, ln.amount) for ln in bill.lines]
