@@ -20,7 +20,7 @@ from trytond.rpc import RPC
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .engine import rating
+from .engine import rate_import, rating
 
 CHARGE_TYPES = [
     ('freight', "Freight"),
@@ -497,4 +497,99 @@ class Correct(Wizard):
     def transition_correct(self):
         new = self.model.new_version(list(self.records), self.start.valid_from)
         self._new = new
+        return 'end'
+
+
+# rate line columns a CSV file may set (its header names them)
+IMPORT_COLUMNS = ['sequence', 'charge_type', 'code', 'description',
+    'method', 'unit', 'rate', 'first_qty', 'first_price', 'additional_step',
+    'additional_price', 'bands', 'percent', 'fuel_indexed', 'base',
+    'min_charge', 'max_charge', 'origin_country', 'origin_subdivision',
+    'origin_postal_prefix', 'dest_country', 'dest_subdivision',
+    'dest_postal_prefix', 'lane', 'mode', 'service_level', 'cargo_class',
+    'activity', 'valid_from', 'valid_to', 'volume_min', 'volume_max',
+    'weight_min', 'weight_max', 'distance_min', 'distance_max',
+    'quantity_min', 'quantity_max']
+_IMPORT_TYPES = {'numeric': 'decimal', 'date': 'date', 'char': 'text',
+    'boolean': 'boolean', 'integer': 'integer'}
+
+
+class ImportLinesStart(ModelView):
+    "Import Rate Lines"
+    __name__ = 'otwb.bms.rate_card.import_lines.start'
+    __string__ = "Import Rate Lines"
+
+    file = fields.Binary(
+        "File", required=True,
+        help="UTF-8 CSV, one rate line per row; the header names the "
+        "columns: " + ', '.join(IMPORT_COLUMNS) + ". charge_type and "
+        "method are required; dates YYYY-MM-DD, numbers with a '.'.")
+    replace = fields.Boolean(
+        "Replace Lines",
+        help="Delete the card's lines first; otherwise the file's lines "
+        "are added to them.")
+
+
+class ImportLines(Wizard):
+    """Import the lines of a rate card from a CSV file: all of them or,
+    on any error, none (the errors name the file line and the column)"""
+    __name__ = 'otwb.bms.rate_card.import_lines'
+
+    start = StateView('otwb.bms.rate_card.import_lines.start',
+        'otwb_bms.rate_card_import_lines_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Import", 'import_', 'tryton-ok', default=True),
+            ])
+    import_ = StateTransition()
+
+    @classmethod
+    def columns(cls):
+        "{column: (type, argument)} for engine.rate_import"
+        Line = Pool().get('otwb.bms.rate_card.line')
+        result = {}
+        for name in IMPORT_COLUMNS:
+            field = Line._fields[name]
+            if field._type == 'selection':
+                result[name] = ('selection',
+                    [k for k, _ in field.selection if k])
+            else:
+                result[name] = (_IMPORT_TYPES[field._type],
+                    getattr(field, 'size', None))
+        return result
+
+    def transition_import_(self):
+        pool = Pool()
+        Line = pool.get('otwb.bms.rate_card.line')
+        Card = pool.get('otwb.bms.rate_card')
+        card = self.record
+        data = self.start.file or b''
+        if isinstance(data, memoryview):
+            data = data.tobytes()
+        try:
+            text = bytes(data).decode('utf-8-sig')
+        except UnicodeDecodeError as exc:
+            raise ValidationError(gettext(
+                    'otwb_bms.msg_rate_import_encoding',
+                    card=card.rec_name, error=str(exc)))
+        rows, errors = rate_import.parse_rate_lines(text, self.columns(),
+            required=('charge_type', 'method'))
+        if errors:
+            shown = [e['message'] for e in errors[:20]]
+            if len(errors) > 20:
+                shown.append('… %d more' % (len(errors) - 20))
+            raise ValidationError(gettext(
+                    'otwb_bms.msg_rate_import_errors',
+                    card=card.rec_name, errors='\n'.join(shown)))
+        if self.start.replace:
+            Line.delete(list(card.lines))
+        vlist = []
+        for line_no, values in rows:
+            values = {k: v for k, v in values.items() if v is not None}
+            values.setdefault('sequence', line_no * 10)
+            values.setdefault('fuel_indexed', False)
+            values['card'] = card.id
+            vlist.append(values)
+        Line.create(vlist)
+        # the whole card must still compile (methods and their prices)
+        Card.validate([Card(card.id)])
         return 'end'

@@ -335,3 +335,83 @@ class RatingScenarioTestCase(unittest.TestCase):
 
 
 
+
+    @with_transaction()
+    def test_import_lines_from_csv(self):
+        "A card's lines from a CSV file: all or, on any error, none"
+        pool = Pool()
+        Card = pool.get('otwb.bms.rate_card')
+        Wizard = pool.get('otwb.bms.rate_card.import_lines', type='wizard')
+        ns = setup_billing(with_accruals=False)
+
+        def run(card, content, replace=False):
+            session_id, _, _ = Wizard.create()
+            with Transaction().set_context(active_model=card.__name__,
+                    active_id=card.id, active_ids=[card.id]):
+                try:
+                    Wizard.execute(session_id, {'start': {
+                                'file': content, 'replace': replace}},
+                        'import_')
+                finally:
+                    Wizard.delete(session_id)
+
+        with Transaction().set_context(company=ns.company.id):
+            express = card("Express CSV", 'receivable', ns.cny, [{
+                        'sequence': 1, 'charge_type': 'vas',
+                        'method': 'flat', 'rate': Decimal(1),
+                        'activity': 'old'}],
+                divisor_express=5000, weight_rounding=Decimal('0.5'))
+            text = (
+                'charge_type,method,unit,first_qty,first_price,'
+                'additional_step,additional_price,mode,dest_country,'
+                'percent,base,min_charge\n'
+                'freight,first_additional,kg,1,12,0.5,2,express,CN,,,\n'
+                'insurance,percentage,,,,,,,,0.5,declared_value,2\n')
+            run(express, text.encode('utf-8'), replace=True)
+            express = Card(express.id)
+            self.assertEqual(
+                [(ln.sequence, ln.charge_type, ln.method, ln.mode,
+                        ln.first_price, ln.percent) for ln in express.lines],
+                [(20, 'freight', 'first_additional', 'express',
+                        Decimal(12), None),
+                    (30, 'insurance', 'percentage', None, None,
+                        Decimal('0.5'))])
+            ok, = Card.quote([{'date': '2026-06-01', 'mode': 'express',
+                        'weight': '3.2', 'declared_value': '1000',
+                        'destination': {'country': 'CN'}}])
+            by_type = {c['charge_type']: c['amount'] for c in ok['charges']}
+            # 3.2 → 3.5 kg: 12 + ceil(2.5 / 0.5) × 2 = 22.00; 0.5 % of
+            # 1000 = 5.00
+            self.assertEqual(by_type, {'freight': '22.00',
+                    'insurance': '5.00'})
+
+            # bad cells: named by file line and column, nothing written
+            bad = (
+                'charge_type,method,rate,dest_country,valid_from\n'
+                'freight,per_unit,1.5,CN,2026-01-01\n'
+                'freight,per_kilo,abc,CHN,2026-02-30\n')
+            with self.assertRaises(ValidationError) as cm:
+                run(express, bad.encode('utf-8'))
+            message = str(cm.exception)
+            for part in ['line 3: method must be one of',
+                    'line 3: rate is not a number',
+                    'line 3: dest_country is longer than 2 characters',
+                    'line 3: valid_from is not a date']:
+                self.assertIn(part, message)
+            self.assertEqual(len(Card(express.id).lines), 2)
+            for content, part in [
+                    (b'\xff\xfe bad', 'is not UTF-8 text'),
+                    (b'charge_type,methd\nfreight,flat\n',
+                        'line 1: methd is not a rate line column'),
+                    (b'charge_type,method,rate\nfreight,tiered,1\n',
+                        'is invalid')]:
+                with self.assertRaises(ValidationError) as cm:
+                    run(express, content)
+                self.assertIn(part, str(cm.exception))
+                self.assertEqual(len(Card(express.id).lines), 2)
+
+            # a card that priced a charge is corrected, not imported into
+            event(customer=ns.customer, kg=Decimal(1), date=d(6, 1),
+                mode='express', dest_country='CN')
+            with self.assertRaises(AccessError):
+                run(express, text.encode('utf-8'))
