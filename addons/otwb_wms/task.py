@@ -235,6 +235,15 @@ class Task(Workflow, ModelSQL, ModelView):
         pass
 
     @classmethod
+    def report_failed(cls, tasks):
+        "After a failure: close the waves that have no open task left"
+        Wave = Pool().get('otwb.wms.wave')
+        waves = {t.wave for t in cls.browse([t.id for t in tasks])
+            if t.wave}
+        if waves:
+            Wave.check_done(list(waves))
+
+    @classmethod
     @Workflow.transition('done')
     def _mark_done(cls, tasks):
         pass
@@ -500,6 +509,7 @@ class Task(Workflow, ModelSQL, ModelView):
         with without_check_access():
             cls.write([task], {'failure_reason': reason[:200]})
             cls.fail([task])
+            cls.report_failed([task])
         return cls(task.id)._device_dict()
 
     @classmethod

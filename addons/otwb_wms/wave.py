@@ -262,9 +262,13 @@ class Wave(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def check_done(cls, records):
+        """Done when no task of the wave is open (a failed pick is closed:
+        its shortage went to an exception, a re-allocation or a
+        back-order)"""
         to_do = [w for w in cls.browse([r.id for r in records])
             if w.state == 'released' and all(
-                t.state in {'done', 'cancelled'} for t in w.tasks)]
+                t.state in {'done', 'cancelled', 'failed'}
+                for t in w.tasks)]
         if to_do:
             cls.done(to_do)
 

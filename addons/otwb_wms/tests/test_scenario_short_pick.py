@@ -267,3 +267,32 @@ class ShortPickScenarioTestCase(unittest.TestCase):
             Task.done([task])
             self.assertEqual(Task(task.id).state, 'done')
             self.assertEqual(tools.quantity(product, bins[(1, 1, 1)]), 2)
+
+    @with_transaction()
+    def test_wave_with_a_failed_pick_closes(self):
+        "A released wave is done when its picks are done or failed"
+        pool = Pool()
+        Task = pool.get('otwb.wms.task')
+        Wave = pool.get('otwb.wms.wave')
+        Rule = pool.get('otwb.wms.wave.rule')
+        company = create_company()
+        with set_company(company):
+            Rule.create([{'name': "All"}])
+            bins = tools.create_bins(aisles=1, bays=2)
+            p1 = tools.create_product('P1')
+            p2 = tools.create_product('P2')
+            tools.stock(company, p1, bins[(1, 1, 1)], 5)
+            tools.stock(company, p2, bins[(1, 2, 1)], 5)
+            tools.shipment(company, tools.customer(), [(p1, 2), (p2, 1)])
+            wave, = Wave.plan(tools.warehouse())
+            Wave.release([wave])
+            first = Task.claim_next('RF-1', ['pick'])
+            Task.report_failure('RF-1', first['id'], 'damaged')
+            self.assertEqual(Wave(wave.id).state, 'released')
+            second = Task.claim_next('RF-1', ['pick'])
+            self.assertEqual(Task(second['id']).wave, wave)
+            Task.complete('RF-1', second['id'])
+            self.assertEqual(
+                sorted(t.state for t in Wave(wave.id).tasks),
+                ['done', 'failed'])
+            self.assertEqual(Wave(wave.id).state, 'done')
