@@ -8,6 +8,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
 from .engine.distance import haversine_km
+from .party import check_window
 from .vehicle import warehouse_position
 
 
@@ -20,6 +21,18 @@ class ShipmentOut(metaclass=PoolMeta):
         "Dangerous Goods",
         states={'readonly': Eval('state').in_(['shipped', 'done',
                     'cancelled'])})
+    otwb_delivery_from = fields.Time(
+        "Deliver From",
+        states={'readonly': Eval('state').in_(['shipped', 'done',
+                    'cancelled'])},
+        help="Earliest time of the day for this shipment (e.g. the slot "
+        "the customer booked); empty: the delivery address's window.")
+    otwb_delivery_to = fields.Time(
+        "Deliver To",
+        states={'readonly': Eval('state').in_(['shipped', 'done',
+                    'cancelled'])},
+        help="Latest time of the day the delivery of this shipment may "
+        "start; empty: the delivery address's window.")
     otwb_carrier = fields.Many2One(
         'carrier', "Selected Carrier", readonly=True)
     otwb_carrier_service = fields.Many2One(
@@ -43,6 +56,14 @@ class ShipmentOut(metaclass=PoolMeta):
     @classmethod
     def default_otwb_dangerous_goods(cls):
         return False
+
+    @classmethod
+    def validate_fields(cls, shipments, field_names):
+        super().validate_fields(shipments, field_names)
+        if field_names & {'otwb_delivery_from', 'otwb_delivery_to'}:
+            for shipment in shipments:
+                check_window(shipment, shipment.otwb_delivery_from,
+                    shipment.otwb_delivery_to, shipment.rec_name)
 
     @property
     def otwb_weight_kg(self):

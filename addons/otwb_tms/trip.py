@@ -520,10 +520,15 @@ class Trip(Workflow, ModelSQL, ModelView):
     @classmethod
     def _time_window(cls, shipment):
         """Start and end of service in minutes from midnight: the
-        delivery address's window, else 08:00-18:00"""
+        shipment's own window, else its delivery address's, else
+        08:00-18:00 (each bound on its own)"""
         address = shipment.delivery_address
-        start = getattr(address, 'otwb_delivery_from', None)
-        end = getattr(address, 'otwb_delivery_to', None)
+        start = shipment.otwb_delivery_from
+        if start is None:
+            start = getattr(address, 'otwb_delivery_from', None)
+        end = shipment.otwb_delivery_to
+        if end is None:
+            end = getattr(address, 'otwb_delivery_to', None)
         return (_minutes(start) if start is not None else 8 * 60,
             _minutes(end) if end is not None else 18 * 60)
 

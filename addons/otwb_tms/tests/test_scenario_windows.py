@@ -72,12 +72,15 @@ def independent_check(trips, shipments, unassigned, road_km=None,
             address = shipment.delivery_address
             there = (address.otwb_latitude, address.otwb_longitude)
             t += dt.timedelta(hours=road_km(here, there) / speed)
-            opens = midnight + dt.timedelta(hours=(
-                    address.otwb_delivery_from or dt.time(8)).hour,
-                minutes=(address.otwb_delivery_from or dt.time(8)).minute)
-            closes = midnight + dt.timedelta(hours=(
-                    address.otwb_delivery_to or dt.time(18)).hour,
-                minutes=(address.otwb_delivery_to or dt.time(18)).minute)
+            # the shipment's own window first, then the address's
+            first = shipment.otwb_delivery_from or \
+                address.otwb_delivery_from or dt.time(8)
+            last = shipment.otwb_delivery_to or \
+                address.otwb_delivery_to or dt.time(18)
+            opens = midnight + dt.timedelta(
+                hours=first.hour, minutes=first.minute)
+            closes = midnight + dt.timedelta(
+                hours=last.hour, minutes=last.minute)
             start = max(t, opens)
             if start > closes + tol:
                 problems.append('%s: served at %s, window closes %s' % (
@@ -188,6 +191,28 @@ class WindowsScenarioTestCase(unittest.TestCase):
             self.assertGreater(second.waiting_minutes, 140)
             self.assertEqual(independent_check(
                     trips, [sa, sb, sc], unassigned), [])
+            # a slot booked on the shipment wins over its address's
+            # window: A only from 11:30 to 12:00, still before B
+            Shipment = pool.get('stock.shipment.out')
+            Shipment.write([sa], {'otwb_delivery_from': dt.time(11, 30),
+                    'otwb_delivery_to': dt.time(12)})
+            # re-planned: the unlocked trip of the day is planned again
+            trips, unassigned = Trip.plan(wh, today, time_limit=0.5)
+            trip, = trips
+            first, second = sorted(trip.stops, key=lambda s: s.sequence)
+            self.assertEqual(first.shipment, sa)
+            self.assertEqual((first.window_start, first.window_end), (
+                    midnight + dt.timedelta(hours=11, minutes=30),
+                    midnight + dt.timedelta(hours=12)))
+            self.assertGreaterEqual(first.eta,
+                midnight + dt.timedelta(hours=11, minutes=30))
+            self.assertLessEqual(first.eta, midnight + dt.timedelta(hours=12))
+            self.assertEqual(independent_check(
+                    trips, [sa, sb, sc], unassigned), [])
+            with self.assertRaises(ValidationError):
+                Shipment.write([sb], {'otwb_delivery_from': dt.time(15),
+                        'otwb_delivery_to': dt.time(11)})
+
             # a window that ends before it starts is refused
             address, = a.addresses
             with self.assertRaises(ValidationError):
