@@ -144,7 +144,8 @@ class MarginPerDay(ModelSQL, ModelView):
             (revenue - cost).as_('margin'),
             Sum(Case((per_event.receivables > 0, 1), else_=0)
                 ).as_('activities'),
-            Sum(Coalesce(per_event.orders, 0)).as_('orders'),
+            cls.orders.sql_cast(Sum(Coalesce(per_event.orders, 0))
+                ).as_('orders'),
             Sum(Coalesce(per_event.kg, 0)).as_('kg'),
             group_by=[per_event.company, per_event.date,
                 per_event.currency])

@@ -204,8 +204,11 @@ class ServicePerDay(ModelSQL, ModelView):
                 Count(times.delivered).as_('delivered'),
                 n_due.as_('due'),
                 n_otif.as_('otif'),
-                Case((n_due > 0, n_otif * 100.0 / n_due),
-                    else_=Null).as_('otif_rate'),
-                (Avg(lead) / 3600.0).as_('lead_time'),
+                # EXTRACT gives numeric on PostgreSQL: cast to the fields'
+                # type (float on both backends)
+                cls.otif_rate.sql_cast(Case((n_due > 0,
+                            n_otif * 100.0 / n_due), else_=Null)
+                    ).as_('otif_rate'),
+                cls.lead_time.sql_cast(Avg(lead) / 3600.0).as_('lead_time'),
                 where=where,
                 group_by=[sale.company, sale.sale_date, sale.otwb_channel]))

@@ -64,8 +64,10 @@ class PickingPerDay(ModelSQL, ModelView):
             Count(task.id).as_('lines'),
             Sum(task.done_quantity).as_('quantity'),
             Count(task.device, distinct=True).as_('pickers'),
-            hours.as_('hours'),
-            Case((seconds > 0, Count(task.id) / hours),
-                else_=Null).as_('lines_per_hour'),
+            # EXTRACT gives numeric on PostgreSQL: cast to float
+            cls.hours.sql_cast(hours).as_('hours'),
+            cls.lines_per_hour.sql_cast(Case((seconds > 0,
+                        Count(task.id) / hours), else_=Null)
+                ).as_('lines_per_hour'),
             where=where,
             group_by=[task.company, task.warehouse, date])
