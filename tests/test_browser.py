@@ -390,7 +390,8 @@ class BrowserTestCase(unittest.TestCase):
         tab.locator('.board-action svg').first.wait_for()
         titles = tab.locator('.board-action .panel-heading').all_inner_texts()
         self.assertEqual(titles,
-            ['Orders per Day', 'Orders by Channel', 'Fill Rate'])
-        self.assertGreaterEqual(tab.locator('.board-action svg').count(), 3)
+            ['Orders per Day', 'Orders by Channel', 'On Time in Full (OTIF)',
+                'Order-to-Ship Lead Time', 'Fill Rate'])
+        self.assertGreaterEqual(tab.locator('.board-action svg').count(), 5)
         self.screenshot('dashboard')
         self.assert_no_error_dialog()
