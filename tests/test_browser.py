@@ -107,6 +107,14 @@ class BrowserTestCase(unittest.TestCase):
         self.page = self.context.new_page()
         self.errors = []
         self.page.on('pageerror', lambda exc: self.errors.append(str(exc)))
+        folder = os.environ.get('OTWB_BROWSER_DEBUG')
+        if folder:
+            # every RPC the web client sends, to see what a journey does
+            log = open(os.path.join(folder, 'rpc-%s.log'
+                    % self.id().rsplit('.', 1)[-1]), 'w')
+            self.addCleanup(log.close)
+            self.page.on('request', lambda request: request.method == 'POST'
+                and log.write((request.post_data or '')[:2000] + '\n'))
 
     def tearDown(self):
         # the last state of the page, to see why a journey failed
