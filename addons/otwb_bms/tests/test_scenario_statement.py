@@ -156,9 +156,15 @@ class StatementScenarioTestCase(unittest.TestCase):
             ext, content, _, _ = Statement.execute(data['ids'], data)
             text = odt_text(content)
             self.assertIn('Period: 06/01/2026 - 06/30/2026', text)
-            self.assertIn(term.number, text)
-            self.assertIn(part.number, text)  # older, 460 still to pay
-            self.assertNotIn(paid.number, text)  # July
+            cells = [c.strip() for c in text.split('|')]
+            start = cells.index('To pay') + 1
+            end = cells.index('Currency')
+            # June's invoice and the older ones still to pay; not July's
+            self.assertEqual(cells[start:end:5],
+                [open_before.number, part.number, term.number])
+            # 530 + 1060 + 212 invoiced; 530 + 460 + 212 to pay
+            self.assertEqual(cells[end + 3:end + 6],
+                ['CNY', '¥1,802.00', '¥1,202.00'])
 
             # by default the last 90 days up to today
             self.assertEqual(Statement.period({}), (
