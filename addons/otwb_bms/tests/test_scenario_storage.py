@@ -181,3 +181,41 @@ class StorageSnapshotTestCase(unittest.TestCase):
             ShipmentIn.receive([shipment])
             self.assertEqual(Event.search(
                     [('activity', '=', 'receipt')], count=True), 2)
+
+    @with_transaction()
+    def test_picks_and_packs_are_billed(self):
+        "Outbound handling: per line picked, per order packed"
+        pool = Pool()
+        Event = pool.get('otwb.bms.event')
+        Shipment = pool.get('stock.shipment.out')
+        from trytond.modules.otwb_wms.tests import tools as wms
+        ns = setup_billing(with_accruals=False)
+        with Transaction().set_context(company=ns.company.id):
+            bins = wms.create_bins(aisles=1, bays=2)
+            p1 = wms.create_product('P1')
+            p2 = wms.create_product('P2')
+            wms.stock(ns.company, p1, bins[(1, 1, 1)], 10)
+            wms.stock(ns.company, p2, bins[(1, 2, 1)], 10)
+            card("Outbound", 'receivable', ns.cny, [{
+                        'sequence': 10, 'charge_type': 'handling_outbound',
+                        'code': 'pick', 'method': 'per_unit', 'unit': 'line',
+                        'rate': Decimal('0.80'), 'activity': 'picked'}, {
+                        'sequence': 20, 'charge_type': 'handling_outbound',
+                        'code': 'order', 'method': 'per_unit',
+                        'unit': 'order', 'rate': Decimal('3.50'),
+                        'activity': 'order_handled'}])
+            shipment = wms.shipment(ns.company, ns.customer,
+                [(p1, 3), (p2, 1)])
+            wms.pick_all('RF-1')
+            self.assertEqual(Shipment(shipment.id).state, 'picked')
+            picked, = Event.search([('source', '=', str(shipment))])
+            self.assertEqual((picked.activity, picked.customer,
+                    picked.lines, picked.units), ('picked', ns.customer, 2, 4))
+            # 2 lines × 0.80
+            self.assertEqual([c.amount for c in picked.charges],
+                [Decimal('1.60')])
+            Shipment.pack([Shipment(shipment.id)])
+            handled, = Event.search([('source', '=', str(shipment)),
+                    ('activity', '=', 'order_handled')])
+            self.assertEqual([c.amount for c in handled.charges],
+                [Decimal('3.50')])
