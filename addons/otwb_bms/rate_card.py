@@ -580,16 +580,25 @@ class ImportLines(Wizard):
             raise ValidationError(gettext(
                     'otwb_bms.msg_rate_import_errors',
                     card=card.rec_name, errors='\n'.join(shown)))
-        if self.start.replace:
-            Line.delete(list(card.lines))
         vlist = []
         for line_no, values in rows:
             values = {k: v for k, v in values.items() if v is not None}
             values.setdefault('sequence', line_no * 10)
             values.setdefault('fuel_indexed', False)
-            values['card'] = card.id
             vlist.append(values)
-        Line.create(vlist)
-        # the whole card must still compile (methods and their prices)
-        Card.validate([Card(card.id)])
+        # the card with its new lines must compile (methods and their
+        # prices) before anything is written
+        candidate = Card(card.id)
+        candidate.lines = ([] if self.start.replace else list(card.lines)) \
+            + [Line(**v) for v in vlist]
+        try:
+            rating.compile_card(candidate.to_engine(fuel_rows=(
+                        rating.FuelIndexRow(dt.date.min, Decimal(0)),)))
+        except ValueError as exc:
+            raise ValidationError(gettext(
+                    'otwb_bms.msg_invalid_rate_card',
+                    card=card.rec_name, error=str(exc)))
+        if self.start.replace:
+            Line.delete(list(card.lines))
+        Line.create([dict(v, card=card.id) for v in vlist])
         return 'end'
