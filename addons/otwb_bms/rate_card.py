@@ -590,7 +590,8 @@ class ImportLines(Wizard):
         # prices) before anything is written
         candidate = Card(card.id)
         candidate.lines = ([] if self.start.replace else list(card.lines)) \
-            + [Line(**v) for v in vlist]
+            + [Line(**dict(dict.fromkeys(IMPORT_COLUMNS), **v))
+                for v in vlist]
         try:
             rating.compile_card(candidate.to_engine(fuel_rows=(
                         rating.FuelIndexRow(dt.date.min, Decimal(0)),)))
