@@ -1,6 +1,7 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Rate cards edited by administrators, compiled for the rating engine."""
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -593,8 +594,14 @@ class ImportLines(Wizard):
             + [Line(**dict(dict.fromkeys(IMPORT_COLUMNS), **v))
                 for v in vlist]
         try:
-            rating.compile_card(candidate.to_engine(fuel_rows=(
-                        rating.FuelIndexRow(dt.date.min, Decimal(0)),)))
+            engine_card = candidate.to_engine(fuel_rows=(
+                    rating.FuelIndexRow(dt.date.min, Decimal(0)),))
+            # the new lines have no id yet: number them apart
+            engine_card = dataclasses.replace(engine_card, lines=tuple(
+                    line if line.id is not None
+                    else dataclasses.replace(line, id=-i)
+                    for i, line in enumerate(engine_card.lines, 1)))
+            rating.compile_card(engine_card)
         except ValueError as exc:
             raise ValidationError(gettext(
                     'otwb_bms.msg_invalid_rate_card',
