@@ -135,12 +135,19 @@ class CarrierBill(Workflow, ModelSQL, ModelView):
         name = (self.file_name or '').lower()
         try:
             if name.endswith('.xlsx'):
-                return recon.parse_bill_xlsx(
+                lines = recon.parse_bill_xlsx(
                     io.BytesIO(bytes(self.file)),
                     default_currency=self.currency.code)
-            text = bytes(self.file).decode('utf-8-sig')
-            return recon.parse_bill_csv(
-                io.StringIO(text), default_currency=self.currency.code)
+            else:
+                text = bytes(self.file).decode('utf-8-sig')
+                lines = recon.parse_bill_csv(
+                    io.StringIO(text), default_currency=self.currency.code)
+            # the amounts are stored with 2 decimals
+            for line in lines:
+                if line.amount != line.amount.quantize(Decimal('0.01')):
+                    raise ValueError('row %s: amount %s has more than 2 '
+                        'decimals' % (line.line_no, line.amount))
+            return lines
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValidationError(gettext(
                     'otwb_bms.msg_carrier_bill_parse',

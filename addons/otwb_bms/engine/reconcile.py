@@ -255,16 +255,22 @@ def _find_columns(header, column_map):
     return columns
 
 
+_MAX_AMOUNT = Decimal('1e12')
+
+
 def _parse_amount(value, row_no, decimal_separator):
     if isinstance(value, Decimal):
-        return value
+        if not value.is_finite():
+            raise ValueError(
+                f'row {row_no}: amount {value!r} is not a number')
+        return _check_amount(value, row_no)
     if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
+        return _check_amount(Decimal(value), row_no)
     if isinstance(value, float):
         if value != value or value in (float('inf'), float('-inf')):
             raise ValueError(
                 f'row {row_no}: amount {value!r} is not a number')
-        return Decimal(str(value))
+        return _check_amount(Decimal(str(value)), row_no)
     text = str(value).strip().replace(' ', '').replace('\u00a0', '')
     if decimal_separator == ',':
         text = text.replace('.', '').replace(',', '.')
@@ -277,6 +283,13 @@ def _parse_amount(value, row_no, decimal_separator):
     if amount is None or not amount.is_finite() or not text:
         raise ValueError(
             f'row {row_no}: amount {str(value)[:40]!r} is not a number')
+    return _check_amount(amount, row_no)
+
+
+def _check_amount(amount, row_no):
+    if abs(amount) >= _MAX_AMOUNT:
+        raise ValueError(
+            f'row {row_no}: amount {str(amount)[:40]!r} is out of range')
     return amount
 
 
