@@ -34,6 +34,14 @@ def _json_default(value):
     return str(value)
 
 
+
+def _inbox_text(value, size):
+    """A channel code or external id as the inbox stores it: control
+    characters (which Tryton refuses in a one-line text field) become '?';
+    the raw payload keeps them."""
+    return ''.join('?' if c < ' ' or c == '\x7f' else c
+        for c in str(value).strip())[:size]
+
 class Intake(Workflow, ModelSQL, ModelView):
     "Order Intake"
     __string__ = "Order Intake"
@@ -199,10 +207,10 @@ class Intake(Workflow, ModelSQL, ModelView):
             channel_code = external_id = None
             if isinstance(payload, dict):
                 if isinstance(payload.get('channel'), str):
-                    channel_code = payload['channel'].strip()[:32]
+                    channel_code = _inbox_text(payload['channel'], 32)
                 if isinstance(payload.get('external_id'), (str, int)) \
                         and not isinstance(payload.get('external_id'), bool):
-                    external_id = str(payload['external_id']).strip()[:64]
+                    external_id = _inbox_text(payload['external_id'], 64)
             channel = channel_records.get(channel_code)
             if (order and channel and integration_user
                     and channel.integration_user
