@@ -47,27 +47,32 @@ class PickingPerDay(ModelSQL, ModelView):
         company = Transaction().context.get('company')
         if company:
             where &= task.company == company
-        date = cls.date.sql_cast(DateTrunc('day', task.done_at))
-        seconds = Sum(Case((task.claimed_at != Null,
-                    Extract('EPOCH', task.done_at)
-                    - Extract('EPOCH', task.claimed_at)), else_=0))
+        # the day in a sub-query: PostgreSQL does not match a GROUP BY
+        # expression whose parameters differ from the select's
+        done = task.select(
+            task.id, task.company, task.warehouse, task.device,
+            task.done_quantity, task.claimed_at, task.done_at,
+            cls.date.sql_cast(DateTrunc('day', task.done_at)).as_('date'),
+            where=where)
+        seconds = Sum(Case((done.claimed_at != Null,
+                    Extract('EPOCH', done.done_at)
+                    - Extract('EPOCH', done.claimed_at)), else_=0))
         hours = seconds / 3600.0
-        return task.select(
-            Min(task.id).as_('id'),
+        return done.select(
+            Min(done.id).as_('id'),
             Literal(0).as_('create_uid'),
             CurrentTimestamp().as_('create_date'),
             Literal(None).as_('write_uid'),
             Literal(None).as_('write_date'),
-            task.company.as_('company'),
-            task.warehouse.as_('warehouse'),
-            date.as_('date'),
-            Count(task.id).as_('lines'),
-            Sum(task.done_quantity).as_('quantity'),
-            Count(task.device, distinct=True).as_('pickers'),
+            done.company.as_('company'),
+            done.warehouse.as_('warehouse'),
+            done.date.as_('date'),
+            Count(done.id).as_('lines'),
+            Sum(done.done_quantity).as_('quantity'),
+            Count(done.device, distinct=True).as_('pickers'),
             # EXTRACT gives numeric on PostgreSQL: cast to float
             cls.hours.sql_cast(hours).as_('hours'),
             cls.lines_per_hour.sql_cast(Case((seconds > 0,
-                        Count(task.id) / hours), else_=Null)
+                        Count(done.id) / hours), else_=Null)
                 ).as_('lines_per_hour'),
-            where=where,
-            group_by=[task.company, task.warehouse, date])
+            group_by=[done.company, done.warehouse, done.date])
