@@ -35,6 +35,12 @@ def _json_default(value):
 
 
 
+def _searchable(code):
+    "A code worth looking up: short, without control characters"
+    return len(code) <= 100 and not any(
+        c < ' ' or c == '\x7f' for c in code)
+
+
 def _inbox_text(value, size):
     """A channel code or external id as the inbox stores it: control
     characters (which Tryton refuses in a one-line text field) become '?';
@@ -128,6 +134,10 @@ class Intake(Workflow, ModelSQL, ModelView):
             if isinstance(address, dict) and isinstance(
                     address.get('country'), str):
                 countries.add(address['country'].strip().upper())
+        # codes with control characters match nothing (and PostgreSQL
+        # refuses a NUL in a query): leave them to the validation
+        skus = {c for c in skus if _searchable(c)}
+        countries = {c for c in countries if _searchable(c)}
         channels = {}
         channel_records = {}
         for channel in Channel.search([]):
