@@ -159,4 +159,9 @@ class CSVImportTestCase(unittest.TestCase):
                 len([i for i in new if i.state == 'processed']))
 
         with Transaction().set_context(company=data.company.id):
+            # one test transaction cannot be restarted with the row locks
+            # the allocation guard asks for once stock gets tight
+            # (PostgreSQL): keep the guard out of this test
+            Config = pool.get('otwb.configuration')
+            Config.write([Config(1)], {'oms_contention_threshold': 0})
             check()
