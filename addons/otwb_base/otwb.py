@@ -1,5 +1,7 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from sql import Literal
+from sql.functions import CurrentTimestamp
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import PoolMeta
 from trytond.transaction import Transaction
@@ -55,3 +57,11 @@ class Rule(metaclass=PoolMeta):
         context = super()._get_context(model_name)
         context['user_id'] = Transaction().user
         return context
+
+
+def audit_columns():
+    """The create/write columns of a read-only reporting model built by
+    ``table_query`` (the KPI views)"""
+    return [Literal(0).as_('create_uid'),
+        CurrentTimestamp().as_('create_date'),
+        Literal(None).as_('write_uid'), Literal(None).as_('write_date')]

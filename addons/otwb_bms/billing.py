@@ -97,6 +97,11 @@ class BillingRun(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_post(cls):
         "Ticked for the users who may post invoices"
+        return cls._may_post()
+
+    @staticmethod
+    def _may_post():
+        "Whether the user may press the invoice's Post button"
         pool = Pool()
         Button = pool.get('ir.model.button')
         User = pool.get('res.user')
@@ -168,16 +173,8 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         """A run with *Post* ticked posts invoices: only users who may
         press the invoice's Post button (the accountants) may run it.
         The others get draft invoices by unticking *Post*."""
-        pool = Pool()
-        Button = pool.get('ir.model.button')
-        User = pool.get('res.user')
-        if Transaction().user == 0:
-            return
         posting = [r for r in runs if r.post]
-        if not posting:
-            return
-        groups = Button.get_groups('account.invoice', 'post')
-        if groups and not groups & set(User.get_groups()):
+        if posting and not cls._may_post():
             raise AccessError(gettext(
                     'otwb_bms.msg_billing_run_post_access',
                     run=posting[0].rec_name))

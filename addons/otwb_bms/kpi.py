@@ -8,16 +8,10 @@ from decimal import Decimal
 from sql import Literal, Null
 from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import CurrentTimestamp
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.otwb_base.otwb import audit_columns
 from trytond.pool import Pool
 from trytond.transaction import Transaction
-
-
-def _audit():
-    return [Literal(0).as_('create_uid'),
-        CurrentTimestamp().as_('create_date'),
-        Literal(None).as_('write_uid'), Literal(None).as_('write_date')]
 
 
 class RevenueByCustomer(ModelSQL, ModelView):
@@ -50,7 +44,7 @@ class RevenueByCustomer(ModelSQL, ModelView):
         revenue = Sum(charge.amount)
         events = Count(charge.event, distinct=True)
         return charge.select(
-            Min(charge.id).as_('id'), *_audit(),
+            Min(charge.id).as_('id'), *audit_columns(),
             charge.company.as_('company'),
             charge.party.as_('party'),
             charge.currency.as_('currency'),
@@ -135,7 +129,7 @@ class MarginPerDay(ModelSQL, ModelView):
         revenue = Sum(per_event.revenue)
         cost = Sum(per_event.cost)
         return per_event.select(
-            Min(per_event.id).as_('id'), *_audit(),
+            Min(per_event.id).as_('id'), *audit_columns(),
             per_event.company.as_('company'),
             per_event.date.as_('date'),
             per_event.currency.as_('currency'),

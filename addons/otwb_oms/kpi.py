@@ -2,12 +2,13 @@
 # this repository contains the full copyright notices and license terms.
 """Order KPIs for the dashboard: reporting models over the channel orders
 (SQL views built by ``table_query``, read-only)."""
-from sql import Literal, Null
+from sql import Null
 from sql.aggregate import Avg, Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import CurrentTimestamp, Extract
+from sql.functions import Extract
 from sql.operators import Concat
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.otwb_base.otwb import audit_columns
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -40,10 +41,7 @@ class OrdersPerDay(ModelSQL, ModelView):
             where &= sale.company == company
         return sale.select(
             Min(sale.id).as_('id'),
-            Literal(0).as_('create_uid'),
-            CurrentTimestamp().as_('create_date'),
-            Literal(None).as_('write_uid'),
-            Literal(None).as_('write_date'),
+            *audit_columns(),
             sale.company.as_('company'),
             sale.sale_date.as_('date'),
             sale.otwb_channel.as_('channel'),
@@ -99,10 +97,7 @@ class FillRate(ModelSQL, ModelView):
                     'sale.line,', line.id))
             .select(
                 Min(sale.otwb_channel).as_('id'),
-                Literal(0).as_('create_uid'),
-                CurrentTimestamp().as_('create_date'),
-                Literal(None).as_('write_uid'),
-                Literal(None).as_('write_date'),
+                *audit_columns(),
                 sale.company.as_('company'),
                 sale.otwb_channel.as_('channel'),
                 ordered.as_('ordered'),
@@ -192,10 +187,7 @@ class ServicePerDay(ModelSQL, ModelView):
             .join(times, 'LEFT', condition=times.sale == sale.id)
             .select(
                 Min(sale.id).as_('id'),
-                Literal(0).as_('create_uid'),
-                CurrentTimestamp().as_('create_date'),
-                Literal(None).as_('write_uid'),
-                Literal(None).as_('write_date'),
+                *audit_columns(),
                 sale.company.as_('company'),
                 sale.sale_date.as_('date'),
                 sale.otwb_channel.as_('channel'),

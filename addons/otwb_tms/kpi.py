@@ -2,19 +2,13 @@
 # this repository contains the full copyright notices and license terms.
 """Transport KPIs for the dashboard: reporting models over trips and stops
 (SQL views built by ``table_query``, read-only)."""
-from sql import Literal, Null
+from sql import Null
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import CurrentTimestamp
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.otwb_base.otwb import audit_columns
 from trytond.pool import Pool
 from trytond.transaction import Transaction
-
-
-def _audit():
-    return [Literal(0).as_('create_uid'),
-        CurrentTimestamp().as_('create_date'),
-        Literal(None).as_('write_uid'), Literal(None).as_('write_date')]
 
 
 class TripUtilisation(ModelSQL, ModelView):
@@ -58,7 +52,7 @@ class TripUtilisation(ModelSQL, ModelView):
         return (trip
             .join(vehicle, condition=trip.vehicle == vehicle.id)
             .select(
-                Min(trip.id).as_('id'), *_audit(),
+                Min(trip.id).as_('id'), *audit_columns(),
                 trip.company.as_('company'),
                 trip.date.as_('date'),
                 trip.warehouse.as_('warehouse'),
@@ -115,7 +109,7 @@ class CarrierOnTime(ModelSQL, ModelView):
             .join(trip, condition=stop.trip == trip.id)
             .join(vehicle, condition=trip.vehicle == vehicle.id)
             .select(
-                Min(stop.id).as_('id'), *_audit(),
+                Min(stop.id).as_('id'), *audit_columns(),
                 trip.company.as_('company'),
                 carrier.as_('carrier'),
                 n_delivered.as_('delivered'),

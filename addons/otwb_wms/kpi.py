@@ -2,11 +2,12 @@
 # this repository contains the full copyright notices and license terms.
 """Warehouse KPIs for the dashboard: picking productivity per warehouse and
 day (an SQL view built by ``table_query``, read-only)."""
-from sql import Literal, Null
+from sql import Null
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case
-from sql.functions import CurrentTimestamp, DateTrunc, Extract
+from sql.functions import DateTrunc, Extract
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.otwb_base.otwb import audit_columns
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -60,10 +61,7 @@ class PickingPerDay(ModelSQL, ModelView):
         hours = seconds / 3600.0
         return done.select(
             Min(done.id).as_('id'),
-            Literal(0).as_('create_uid'),
-            CurrentTimestamp().as_('create_date'),
-            Literal(None).as_('write_uid'),
-            Literal(None).as_('write_date'),
+            *audit_columns(),
             done.company.as_('company'),
             done.warehouse.as_('warehouse'),
             done.date.as_('date'),
