@@ -263,14 +263,14 @@ def _parse_amount(value, row_no, decimal_separator):
         if not value.is_finite():
             raise ValueError(
                 f'row {row_no}: amount {value!r} is not a number')
-        return _check_amount(value, row_no)
+        return _check_range(value, row_no)
     if isinstance(value, int) and not isinstance(value, bool):
-        return _check_amount(Decimal(value), row_no)
+        return _check_range(Decimal(value), row_no)
     if isinstance(value, float):
         if value != value or value in (float('inf'), float('-inf')):
             raise ValueError(
                 f'row {row_no}: amount {value!r} is not a number')
-        return _check_amount(Decimal(str(value)), row_no)
+        return _check_range(Decimal(str(value)), row_no)
     text = str(value).strip().replace(' ', '').replace('\u00a0', '')
     if decimal_separator == ',':
         text = text.replace('.', '').replace(',', '.')
@@ -283,10 +283,10 @@ def _parse_amount(value, row_no, decimal_separator):
     if amount is None or not amount.is_finite() or not text:
         raise ValueError(
             f'row {row_no}: amount {str(value)[:40]!r} is not a number')
-    return _check_amount(amount, row_no)
+    return _check_range(amount, row_no)
 
 
-def _check_amount(amount, row_no):
+def _check_range(amount, row_no):
     if abs(amount) >= _MAX_AMOUNT:
         raise ValueError(
             f'row {row_no}: amount {str(amount)[:40]!r} is out of range')
