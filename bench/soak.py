@@ -41,6 +41,9 @@ def main():
     parser.add_argument('--minutes', type=float, default=10)
     parser.add_argument('--kill-every', type=float, default=60,
         help="seconds between two kills of the worker")
+    parser.add_argument('--orders-per-second', type=float, default=2,
+        help="intake rate (batches of 10): a load the worker can process "
+        "while it is killed every minute, so that the queue drains")
     parser.add_argument('--uri', default=os.environ.get(
             'OTWB_POSTGRESQL_URI', 'postgresql://postgres@127.0.0.1:5432/'))
     args = parser.parse_args()
@@ -112,8 +115,9 @@ def main():
         rpc = server.login('integration', DEMO_PASSWORD)
         n = 0
         while not stop.is_set():
+            started = time.time()
             batch = []
-            for _ in range(20):
+            for _ in range(10):
                 payload = flow.demo_payload('SOAK-%06d' % n, 'API')
                 payload['customer'] = {'name': "Soak buyer %d" % n,
                     'email': 'soak.%d@example.cn' % n}
@@ -131,7 +135,8 @@ def main():
             if results:
                 stats['intake']['items'] += len(batch)
                 sent_ids.update(p['external_id'] for p in batch)
-            time.sleep(0.2)
+            stop.wait(max(0, len(batch) / args.orders_per_second
+                    - (time.time() - started)))
 
     def device_client():
         rpc = server.login('integration', DEMO_PASSWORD)
@@ -233,6 +238,45 @@ def main():
         len(task_moves) == len(set(completed)) == len(completed)
         and all(s == 'done' for _, s in task_moves),
         "%d completed" % len(completed))
+    # stock quantities = moves: each completed task moved its stock once,
+    # and no storage bin holds less than nothing (no oversell)
+    moves = sql("SELECT t.id, m.state, m.quantity, t.quantity "
+        "FROM otwb_wms_task t JOIN stock_move m ON m.id = t.move "
+        "WHERE t.id = ANY(%s)", completed)
+    check("completed tasks' moves done once with the task's quantity",
+        len(moves) == len(set(completed))
+        and all(s == 'done' and q == tq for _, s, q, tq in moves),
+        "%d moves done" % sum(1 for m in moves if m[1] == 'done'))
+    negative = sql("SELECT l.id, q.product, q.quantity FROM ("
+        "SELECT location, product, sum(quantity) AS quantity FROM ("
+        "SELECT to_location AS location, product, quantity FROM stock_move "
+        "WHERE state = 'done' UNION ALL "
+        "SELECT from_location, product, -quantity FROM stock_move "
+        "WHERE state = 'done') d GROUP BY location, product) q "
+        "JOIN stock_location l ON l.id = q.location "
+        "WHERE l.type = 'storage' AND q.quantity < 0")
+    check("stock = moves, no storage bin below zero", not negative,
+        "%d bins below zero" % len(negative))
+    # charges = events: every picked shipment billed once for its pick,
+    # every event rated, no charge captured twice for an event
+    shipments = sql("SELECT count(*) FROM stock_shipment_out "
+        "WHERE state IN ('picked', 'packed', 'done')")[0][0]
+    picked_events = sql("SELECT count(*) FROM otwb_bms_event "
+        "WHERE activity = 'picked'")[0][0]
+    check("one pick event per picked shipment",
+        picked_events == shipments,
+        "%d shipments picked or later, %d pick events" % (
+            shipments, picked_events))
+    pending = sql("SELECT count(*) FROM otwb_bms_event "
+        "WHERE state != 'rated'")[0][0]
+    doubled = sql("SELECT count(*) FROM (SELECT event, kind, code "
+        "FROM otwb_bms_charge WHERE NOT coalesce(adjustment, false) "
+        "GROUP BY event, kind, code HAVING count(*) > 1) d")[0][0]
+    charges = sql("SELECT count(*) FROM otwb_bms_charge")[0][0]
+    check("charges = events: all rated, none charged twice",
+        pending == 0 and doubled == 0,
+        "%d charges, %d events not rated, %d charged twice" % (
+            charges, pending, doubled))
     events = dict(sql("SELECT event_id, count(*) FROM "
             "otwb_tms_tracking_event WHERE event_id LIKE 'SOAK-GPS-%%' "
             "GROUP BY event_id"))
@@ -259,7 +303,8 @@ def main():
     report = f"""# Soak (PostgreSQL)
 
 Commit `{commit}`, 2 cores.  `bench/soak.py --minutes {args.minutes:g}`:
-{elapsed / 60:.1f} minutes of intake (batches of 20 orders), device claims
+{elapsed / 60:.1f} minutes of intake (batches of 10 orders,
+{args.orders_per_second:g} orders/s), device claims
 and completions, and tracking events (each sent twice) together, one
 `trytond` server and one `trytond-worker`; the worker killed with SIGKILL
 and restarted every {args.kill_every:g} s ({kills} kills, {requeued}

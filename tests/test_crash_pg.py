@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import xmlrpc.client
@@ -82,11 +83,12 @@ class CrashRecoveryTestCase(unittest.TestCase):
         cls.server.stop()
         cls.tmp.cleanup()
 
-    def start_worker(self):
+    def start_worker(self, queue=None):
         worker = subprocess.Popen([
                 os.path.join(os.path.dirname(sys.executable),
                     'trytond-worker'), '-c', self.config,
-                '-d', self.base.database, '-n', '1'],
+                '-d', self.base.database, '-n', '1']
+            + (['--name', queue] if queue else []),
             env=self.base.env, cwd=ROOT, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.workers.append(worker)
@@ -246,3 +248,175 @@ class CrashRecoveryTestCase(unittest.TestCase):
         count = self.sql("SELECT count(*) FROM otwb_oms_intake "
             "WHERE external_id LIKE %s", prefix + '-%')[0][0]
         self.assertEqual(count, 400)
+
+    def wait_task_done(self, task, timeout=900):
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.sql(
+                "SELECT count(*) FROM ir_queue "
+                "WHERE finished_at IS NULL AND id = %s", task)[0][0]:
+            time.sleep(1)
+
+    def stops_per_shipment(self, shipments):
+        return dict(self.sql(
+                "SELECT st.shipment, count(*) FROM otwb_tms_trip_stop st "
+                "JOIN otwb_tms_trip t ON t.id = st.trip "
+                "WHERE t.state != 'cancelled' AND st.shipment = ANY(%s) "
+                "GROUP BY st.shipment", shipments))
+
+    def test_worker_killed_during_trip_planning(self):
+        "kill -9 of the worker while the solver plans: replanned once"
+        (warehouse,), = self.sql("SELECT id FROM stock_location "
+            "WHERE type = 'warehouse' AND code = 'SHA'")
+        packed = [r[0] for r in self.sql(
+                "SELECT id FROM stock_shipment_out "
+                "WHERE state = 'packed' AND warehouse = %s", warehouse)]
+        # the demo leaves shipments packed in Shanghai, not on a trip
+        self.assertTrue(packed)
+        self.assertEqual(self.stops_per_shipment(packed), {})
+        trips_before = self.sql("SELECT count(*) FROM otwb_tms_trip")[0][0]
+
+        rpc = self.server.login('dispatcher', DEMO_PASSWORD)
+        Run = rpc.model.otwb.tms.planning.run
+        context = rpc.model.res.user.get_preferences(True, {})
+        run, = Run.create([{'warehouse': warehouse, 'time_limit': 30}],
+            context)
+        Run.run([run], context)
+        task, = [r[0] for r in self.sql(
+                "SELECT id FROM ir_queue WHERE finished_at IS NULL "
+                "AND name = 'otwb_tms_planning'")]
+
+        worker = self.start_worker('otwb_tms_planning')
+        deadline = time.time() + 300
+        while time.time() < deadline and not self.sql(
+                "SELECT 1 FROM otwb_tms_planning_run_progress "
+                "WHERE run = %s AND phase = 'running'", run):
+            time.sleep(0.1)
+        time.sleep(3)  # the solver is running: its result not written
+        self.assertIsNone(worker.poll())
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+
+        # nothing half-written: no trip, no stop, the run still queued
+        self.assertEqual(self.sql(
+                "SELECT state, trip_count FROM otwb_tms_planning_run "
+                "WHERE id = %s", run), [('queued', None)])
+        self.assertEqual(self.sql("SELECT count(*) FROM otwb_tms_trip")[0][0],
+            trips_before)
+        self.assertEqual(self.stops_per_shipment(packed), {})
+
+        self.assertIn(task, self.requeue())
+        worker = self.start_worker('otwb_tms_planning')
+        self.wait_task_done(task)
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)
+
+        (state, trip_count, unassigned), = self.sql(
+            "SELECT state, trip_count, unassigned_count "
+            "FROM otwb_tms_planning_run WHERE id = %s", run)
+        self.assertEqual(state, 'done')
+        trips = self.sql("SELECT count(*) FROM otwb_tms_trip "
+            "WHERE planning_run = %s", run)[0][0]
+        self.assertEqual(trips, trip_count)
+        self.assertGreaterEqual(trips, 1)
+        self.assertEqual(self.sql("SELECT count(*) FROM otwb_tms_trip")[0][0],
+            trips_before + trips)
+        # every shipment planned once (or listed as unassigned)
+        stops = self.stops_per_shipment(packed)
+        self.assertEqual(set(stops.values()), {1})
+        self.assertEqual(len(stops) + unassigned, len(packed))
+
+    def test_server_killed_during_billing_run(self):
+        "kill -9 of the server while it invoices: all or nothing, then once"
+        today = self.sql("SELECT current_date")[0][0]
+        open_charges = {r[0]: r[1] for r in self.sql(
+                "SELECT id, amount FROM otwb_bms_charge "
+                "WHERE invoice_line IS NULL AND date <= %s", today)}
+        # the demo leaves delivered orders rated and not invoiced
+        self.assertGreaterEqual(len(open_charges), 5)
+        invoices_before = self.sql(
+            "SELECT count(*) FROM account_invoice")[0][0]
+        moves_before = self.sql("SELECT count(*) FROM account_move")[0][0]
+
+        run, = self.admin.model.otwb.bms.billing_run.create([{
+                    'kind': 'both', 'date_to': today, 'invoice_date': today,
+                    'post': True, 'grouping': 'charge'}], {})
+        rpc = self.server.login('accountant', DEMO_PASSWORD)
+        BillingRun = rpc.model.otwb.bms.billing_run
+        context = rpc.model.res.user.get_preferences(True, {})
+
+        def writing_invoices():
+            "the server's transaction holds a write lock on invoice lines"
+            return self.sql("SELECT count(*) FROM pg_locks l "
+                "JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = 'account_invoice_line' "
+                "AND l.mode = 'RowExclusiveLock' "
+                "AND l.pid != pg_backend_pid()")[0][0]
+
+        outcome = []
+
+        def process():
+            try:
+                BillingRun.process([run], context)
+                outcome.append('answered')
+            except (OSError, xmlrpc.client.Error) as exc:
+                outcome.append(exc)
+        thread = threading.Thread(target=process)
+        thread.start()
+        deadline = time.time() + 300
+        while (time.time() < deadline and thread.is_alive()
+                and not writing_invoices()):
+            time.sleep(0.005)
+        os.kill(self.server.server.pid, signal.SIGKILL)
+        thread.join(60)
+        self.server.server.wait(10)
+        self.server.stop()
+        self.assertNotEqual(outcome, ['answered'],
+            "the run ended before the kill")
+
+        # all or nothing: no invoice, no move, no charge marked
+        self.assertEqual(self.sql(
+                "SELECT count(*) FROM account_invoice")[0][0],
+            invoices_before)
+        self.assertEqual(self.sql("SELECT count(*) FROM account_move")[0][0],
+            moves_before)
+        self.assertEqual(self.sql(
+                "SELECT count(*) FROM otwb_bms_charge WHERE id = ANY(%s) "
+                "AND (invoice_line IS NOT NULL OR billing_run IS NOT NULL)",
+                list(open_charges))[0][0], 0)
+        self.assertEqual(self.sql(
+                "SELECT state FROM otwb_bms_billing_run WHERE id = %s",
+                run), [('draft',)])
+
+        # the accountant runs it again: every charge invoiced once
+        self.server.start()
+        rpc = self.server.login('accountant', DEMO_PASSWORD)
+        rpc.model.otwb.bms.billing_run.process([run], context)
+        rows = self.sql(
+            "SELECT c.id, c.invoiced_amount, l.id, l.amount, l.invoice "
+            "FROM otwb_bms_charge c "
+            "JOIN account_invoice_line l ON l.id = c.invoice_line "
+            "WHERE c.id = ANY(%s)", list(open_charges))
+        self.assertEqual({r[0] for r in rows}, set(open_charges))
+        # one line per charge, of the charge's amount (in the invoice's
+        # currency)
+        self.assertEqual(len({r[2] for r in rows}), len(open_charges))
+        for charge, amount, _, line_amount, _ in rows:
+            self.assertEqual(abs(line_amount), abs(amount), charge)
+        invoices = sorted({r[4] for r in rows})
+        self.assertEqual(self.sql(
+                "SELECT count(*) FROM account_invoice")[0][0],
+            invoices_before + len(invoices))
+        self.assertEqual({r[0] for r in self.sql(
+                    "SELECT state FROM account_invoice WHERE id = ANY(%s)",
+                    invoices)}, {'posted'})
+        unbalanced = self.sql(
+            "SELECT m.id FROM account_invoice i "
+            "JOIN account_move m ON m.id = i.move "
+            "JOIN account_move_line l ON l.move = m.id "
+            "WHERE i.id = ANY(%s) GROUP BY m.id "
+            "HAVING sum(l.debit) != sum(l.credit)", invoices)
+        self.assertEqual(unbalanced, [])
+        self.assertEqual(self.sql(
+                "SELECT count(*) FROM account_invoice "
+                "WHERE id = ANY(%s) AND move IS NOT NULL", invoices)[0][0],
+            len(invoices))

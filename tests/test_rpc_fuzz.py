@@ -118,8 +118,8 @@ class JSONRPC:
 ORDERS = ['sale.sale', 'stock.move', 'otwb.oms.intake']
 
 
-class RPCFuzzTestCase(unittest.TestCase):
-    "hypothesis on every RPC entry point: refusals, never crashes"
+class RPCTestBase(unittest.TestCase):
+    "A demo server, a valid request per entry point, refusal checks"
 
     @classmethod
     def setUpClass(cls):
@@ -236,14 +236,18 @@ class RPCFuzzTestCase(unittest.TestCase):
             else:
                 self.assertEqual(growth, 0, (model, method, params))
 
-    fuzz = settings(max_examples=20, deadline=None, derandomize=True,
-        suppress_health_check=list(HealthCheck))
-
     def unique(self, value, key):
         if isinstance(value, dict) and isinstance(value.get(key), str):
             self.serial = getattr(self, 'serial', 0) + 1
             value[key] = '%s-%d' % (value[key], self.serial)
         return value
+
+
+class RPCFuzzTestCase(RPCTestBase):
+    "hypothesis on every RPC entry point: refusals, never crashes"
+
+    fuzz = settings(max_examples=20, deadline=None, derandomize=True,
+        suppress_health_check=list(HealthCheck))
 
     @fuzz
     @given(st.data())

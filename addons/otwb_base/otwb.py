@@ -65,3 +65,12 @@ def audit_columns():
     return [Literal(0).as_('create_uid'),
         CurrentTimestamp().as_('create_date'),
         Literal(None).as_('write_uid'), Literal(None).as_('write_date')]
+
+
+def searchable(code, size=100):
+    """Whether a code received over RPC is worth looking up: a text of at
+    most ``size`` characters without control characters.  PostgreSQL
+    refuses NUL in a query parameter; a code that cannot exist is answered
+    "unknown" without asking the database."""
+    return (isinstance(code, str) and 0 < len(code) <= size
+        and not any(c < ' ' or c == '\x7f' for c in code))

@@ -13,6 +13,7 @@ import json
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError
+from trytond.modules.otwb_base.otwb import searchable
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -33,12 +34,6 @@ def _json_default(value):
         return value.isoformat()
     return str(value)
 
-
-
-def _searchable(code):
-    "A code worth looking up: short, without control characters"
-    return len(code) <= 100 and not any(
-        c < ' ' or c == '\x7f' for c in code)
 
 
 def _inbox_text(value, size):
@@ -136,8 +131,8 @@ class Intake(Workflow, ModelSQL, ModelView):
                 countries.add(address['country'].strip().upper())
         # codes with control characters match nothing (and PostgreSQL
         # refuses a NUL in a query): leave them to the validation
-        skus = {c for c in skus if _searchable(c)}
-        countries = {c for c in countries if _searchable(c)}
+        skus = {c for c in skus if searchable(c)}
+        countries = {c for c in countries if searchable(c)}
         channels = {}
         channel_records = {}
         for channel in Channel.search([]):

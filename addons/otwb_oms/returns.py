@@ -17,14 +17,26 @@ confirmed).  Draft and authorized RMAs can be cancelled.
 """
 from collections import defaultdict
 
+from sql import Null
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
-from trytond.model import Index, Model, ModelSQL, ModelView, Workflow, fields
+from trytond.model import (
+    Index,
+    Model,
+    ModelSQL,
+    ModelView,
+    Unique,
+    Workflow,
+    fields,
+)
 from trytond.model.exceptions import AccessError
+from trytond.modules.otwb_base.otwb import searchable
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, check_access, without_check_access
+
+from .engine.intake import payload_hash
 
 REASONS = [
     ('damaged', "Damaged"),
@@ -54,7 +66,6 @@ STATES = [
 
 class Return(Workflow, ModelSQL, ModelView):
     "Customer Return (RMA)"
-    __string__ = "Customer Return (RMA)"
     __name__ = 'otwb.oms.return'
     __string__ = "Customer Return"
     _rec_name = 'number'
@@ -101,6 +112,10 @@ class Return(Workflow, ModelSQL, ModelView):
             'stock.shipment.out.return', None, None, "Return Shipments"),
         'get_shipments')
     state = fields.Selection(STATES, "State", required=True, readonly=True)
+    request_key = fields.Char("Request Key", readonly=True,
+        help="The channel and the request id of the return request that "
+        "opened this RMA: a request sent again is answered, not redone.")
+    request_hash = fields.Char("Request Hash", readonly=True)
 
     del _draft
 
@@ -111,9 +126,17 @@ class Return(Workflow, ModelSQL, ModelView):
         cls._sql_indexes.update({
                 Index(t, (t.sale, Index.Equality())),
                 Index(t, (t.return_sale, Index.Equality())),
+                Index(t, (t.request_key, Index.Equality()),
+                    where=t.request_key != Null),
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state.in_(['draft', 'authorized', 'received'])),
                 })
+        # one RMA per order of a request: two processes receiving the
+        # same request at once cannot both open it
+        cls._sql_constraints += [
+            ('request_sale_unique', Unique(t, t.request_key, t.sale),
+                'otwb_oms.msg_return_request_unique'),
+            ]
         cls._order = [('id', 'DESC')]
         cls._transitions |= {
             ('draft', 'authorized'),
@@ -814,7 +837,6 @@ class Sale(metaclass=PoolMeta):
 
 class ReturnRequest(Model):
     "Return request from a channel (RPC)"
-    __string__ = "Return Request"
     __name__ = 'otwb.oms.return.request'
     __string__ = "Customer Return Request"
 
@@ -829,14 +851,20 @@ class ReturnRequest(Model):
     def submit(cls, request):
         """Open an RMA for a channel order.
 
-        ``request``: ``{'channel', 'external_id', 'reason', 'comment',
-        'type' ('refund' by default or 'exchange'), 'lines': [{'sku',
-        'quantity', 'disposition' ('restock' by default or 'scrap'),
-        'reason'}]}``.  Returns ``{'status': 'accepted', 'returns':
-        [{'id', 'number', 'sale'}]}`` (one RMA per warehouse order of the
-        channel order) or ``{'status': 'rejected', 'errors': [{'field',
-        'code', 'message', 'value'}]}``; a rejected request writes
-        nothing.  The RMAs are drafts for an order manager to authorize.
+        ``request``: ``{'channel', 'external_id', 'request_id', 'reason',
+        'comment', 'type' ('refund' by default or 'exchange'), 'lines':
+        [{'sku', 'quantity', 'disposition' ('restock' by default or
+        'scrap'), 'reason'}]}``.  Returns ``{'status': 'accepted',
+        'returns': [{'id', 'number', 'sale'}]}`` (one RMA per warehouse
+        order of the channel order) or ``{'status': 'rejected', 'errors':
+        [{'field', 'code', 'message', 'value'}]}``; a rejected request
+        writes nothing.  The RMAs are drafts for an order manager to
+        authorize.
+
+        ``request_id`` (optional, the channel's id of the request) makes
+        the call idempotent: the same request sent again is answered
+        ``duplicate`` with the RMAs it opened; another request under a used
+        id is refused as ``conflict``.
         """
         pool = Pool()
         ModelAccess = pool.get('ir.model.access')
@@ -844,21 +872,87 @@ class ReturnRequest(Model):
         with check_access():  # the RPC itself runs without checks
             ModelAccess.check('otwb.oms.return', 'create')
         with without_check_access():
+            key, digest, errors = cls._request_key(request)
+            if key and not errors:
+                # only the channel's own users learn what a key opened
+                errors = cls._channel(request)[1]
+            if errors:
+                return {'status': 'rejected', 'errors': errors}
+            if key:
+                done = Return.search([('request_key', '=', key)],
+                    order=[('id', 'ASC')])
+                if done and done[0].request_hash == digest:
+                    return {'status': 'duplicate',
+                        'returns': cls._answer(done)}
+                elif done:
+                    return {'status': 'conflict', 'errors': [{
+                                'field': 'request_id',
+                                'code': 'idempotency_conflict',
+                                'message': "request_id %r was already used "
+                                "for a different request" % (
+                                    request['request_id']),
+                                'value': repr(request['request_id'])[:60],
+                                }]}
             plan, errors = cls._plan(request)
             if errors:
                 return {'status': 'rejected', 'errors': errors}
+            for values in plan:
+                values['request_key'] = key
+                values['request_hash'] = digest
             returns = Return.create(plan)
-            return {'status': 'accepted', 'returns': [{
-                        'id': r.id, 'number': r.number, 'sale': r.sale.id}
-                    for r in returns]}
+            return {'status': 'accepted', 'returns': cls._answer(returns)}
+
+    @staticmethod
+    def _answer(returns):
+        return [{'id': r.id, 'number': r.number, 'sale': r.sale.id}
+            for r in returns]
+
+    @classmethod
+    def _request_key(cls, request):
+        "The idempotency key and content hash of the request, or errors"
+        if not isinstance(request, dict) or request.get(
+                'request_id') is None:
+            return None, None, []
+        request_id = request['request_id']
+        if (not isinstance(request_id, str) or not request_id.strip()
+                or len(request_id) > 100 or not request_id.isprintable()):
+            return None, None, [{'field': 'request_id', 'code': 'invalid',
+                    'message': "must be printable text of 1 to 100 "
+                    "characters", 'value': repr(request_id)[:60]}]
+        try:
+            digest = payload_hash(request)
+        except (TypeError, ValueError) as exception:
+            return None, None, [{'field': 'request', 'code': 'invalid',
+                    'message': str(exception), 'value': ''}]
+        return '%s/%s' % (request.get('channel'), request_id), digest, []
+
+    @classmethod
+    def _channel(cls, request):
+        "The channel of the request if the user may use it, or errors"
+        pool = Pool()
+        Channel = pool.get('otwb.oms.channel')
+        Intake = pool.get('otwb.oms.intake')
+        code = request.get('channel')
+        channels = Channel.search([('code', '=', code)], limit=1) \
+            if isinstance(code, str) and searchable(code) else []
+        if not channels:
+            return None, [{'field': 'channel', 'code': 'unknown_channel',
+                    'message': "unknown channel", 'value': repr(code)[:60]}]
+        channel, = channels
+        user = Transaction().user
+        if (user != 0 and Intake._is_integration_user(user)
+                and channel.integration_user
+                and channel.integration_user.id != user):
+            return None, [{'field': 'channel', 'code': 'forbidden_channel',
+                    'message': "channel %r is not open to this user" % code,
+                    'value': repr(code)[:60]}]
+        return channel, []
 
     @classmethod
     def _plan(cls, request):
         "Values of the RMAs to create, or errors"
         pool = Pool()
-        Channel = pool.get('otwb.oms.channel')
         Sale = pool.get('sale.sale')
-        Intake = pool.get('otwb.oms.intake')
         Line = pool.get('otwb.oms.return.line')
         errors = []
 
@@ -869,23 +963,13 @@ class ReturnRequest(Model):
         if not isinstance(request, dict):
             error('request', 'invalid', "must be an object", request)
             return None, errors
-        code = request.get('channel')
-        channels = Channel.search([('code', '=', code)], limit=1) \
-            if isinstance(code, str) else []
-        if not channels:
-            error('channel', 'unknown_channel', "unknown channel", code)
-            return None, errors
-        channel, = channels
-        user = Transaction().user
-        if (user != 0 and Intake._is_integration_user(user)
-                and channel.integration_user
-                and channel.integration_user.id != user):
-            error('channel', 'forbidden_channel',
-                "channel %r is not open to this user" % code, code)
-            return None, errors
+        channel, refused = cls._channel(request)
+        if refused:
+            return None, refused
         external_id = request.get('external_id')
         sales = []
-        if isinstance(external_id, (str, int)):
+        if isinstance(external_id, (str, int)) and searchable(
+                str(external_id)):
             sales = Sale.search([
                     ('otwb_channel', '=', channel.id),
                     ('otwb_external_id', '=', str(external_id)),
@@ -906,8 +990,11 @@ class ReturnRequest(Model):
         if type_ not in dict(TYPES):
             error('type', 'invalid', "refund or exchange", type_)
         comment = request.get('comment')
-        if comment is not None and not isinstance(comment, str):
-            error('comment', 'invalid', "must be text", comment)
+        if comment is not None and (not isinstance(comment, str)
+                or '\x00' in comment or len(comment) > 10_000):
+            error('comment', 'invalid',
+                "must be text of at most 10,000 characters, without NUL",
+                comment)
         lines = request.get('lines')
         if not isinstance(lines, list) or not lines:
             error('lines', 'required', "at least one line", lines)

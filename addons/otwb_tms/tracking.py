@@ -11,6 +11,7 @@ import math
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import ValidationError
+from trytond.modules.otwb_base.otwb import searchable
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -152,14 +153,14 @@ class TrackingEvent(ModelSQL, ModelView):
         scope = cls._carrier_scope()
         with without_check_access():
             numbers = {e.get('trip') for e in events
-                if isinstance(e, dict) and isinstance(e.get('trip'), str)}
+                if isinstance(e, dict) and searchable(e.get('trip'))}
             trips = {t.number: t for t in Trip.search(
                     [('number', 'in', list(numbers))])} if numbers else {}
             if trips:
                 # serialise the events of a trip (restart on conflict)
                 Trip.lock(list(trips.values()))
             ids = [e.get('event_id') for e in events
-                if isinstance(e, dict) and isinstance(e.get('event_id'), str)]
+                if isinstance(e, dict) and searchable(e.get('event_id'))]
             known = {e.event_id: e for e in cls.search(
                     [('event_id', 'in', ids)])} if ids else {}
             for index, item in enumerate(events):
@@ -219,8 +220,7 @@ class TrackingEvent(ModelSQL, ModelView):
             errors.append(gettext('otwb_tms.msg_rpc_unknown_key', key=key))
         values = {}
         event_id = item.get('event_id')
-        if (not isinstance(event_id, str) or not event_id.strip()
-                or len(event_id) > 100):
+        if not searchable(event_id) or not event_id.strip():
             errors.append(gettext('otwb_tms.msg_tracking_bad_event_id',
                     value=event_id))
         else:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import ValidationError
+from trytond.modules.otwb_base.otwb import searchable
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -217,22 +218,22 @@ class ASN(Workflow, ModelSQL, ModelView):
             error('', 'no_company', "no company in the context")
         supplier = payload.get('supplier')
         parties = Party.search([('code', '=', supplier)], limit=1) \
-            if isinstance(supplier, str) and supplier else []
+            if searchable(supplier) else []
         if not parties:
             error('supplier', 'unknown_supplier',
                 "no party with code %r" % (supplier,))
         else:
             values['supplier'] = parties[0].id
         number = payload.get('number')
-        if not isinstance(number, str) or not number.strip() \
-                or len(number) > 64:
-            error('number', 'invalid', "must be a text of 1 to 64 characters")
+        if not searchable(number, 64) or not number.strip():
+            error('number', 'invalid', "must be a text of 1 to 64 "
+                "characters without control characters")
         else:
             values['number'] = number.strip()
         code = payload.get('warehouse')
         warehouses = Location.search([
                 ('code', '=', code), ('type', '=', 'warehouse')], limit=1) \
-            if isinstance(code, str) and code else []
+            if searchable(code) else []
         if not warehouses:
             error('warehouse', 'unknown_warehouse',
                 "no warehouse with code %r" % (code,))
@@ -258,7 +259,7 @@ class ASN(Workflow, ModelSQL, ModelView):
                 continue
             sku = line.get('sku')
             products = Product.search([('code', '=', sku)], limit=1) \
-                if isinstance(sku, str) and sku else []
+                if searchable(sku) else []
             if not products:
                 error(field + '.sku', 'unknown_sku',
                     "no product with code %r" % (sku,))
@@ -276,9 +277,10 @@ class ASN(Workflow, ModelSQL, ModelView):
             lvalues = {}
             for key in ('number', 'coil_number', 'heat_number'):
                 if lot.get(key) is not None:
-                    if not isinstance(lot[key], str) or len(lot[key]) > 64:
+                    if not searchable(lot[key], 64):
                         error('%s.lot.%s' % (field, key), 'invalid',
-                            "must be a text of at most 64 characters")
+                            "must be a text of 1 to 64 characters without "
+                            "control characters")
                     else:
                         lvalues['lot_number' if key == 'number'
                             else key] = lot[key]

@@ -4,6 +4,7 @@
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import AccessError
+from trytond.modules.otwb_base.otwb import searchable
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
@@ -90,7 +91,7 @@ class SafetyStock(ModelSQL, ModelView):
         for name, value, limit in (('warehouses', warehouses, 100),
                 ('skus', skus, 1000)):
             if not isinstance(value, (list, tuple)) or len(value) > limit \
-                    or not all(isinstance(v, str) and v for v in value):
+                    or not all(searchable(v) for v in value):
                 raise AccessError(gettext(
                         'otwb_wms.msg_atp_invalid_codes', field=name,
                         limit=limit, value=repr(value)[:100]))

@@ -8,6 +8,7 @@ from sql.functions import CurrentTimestamp
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.otwb_base.otwb import searchable
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -365,12 +366,11 @@ class Task(Workflow, ModelSQL, ModelView):
         SKIP LOCKED, so two devices never receive the same task.
         """
         cls._check_write_access()
-        if not isinstance(device, str) or not device.strip() \
-                or len(device) > 64:
+        if not searchable(device, 64) or not device.strip():
             raise AccessError(gettext(
                     'otwb_wms.msg_invalid_device', device=repr(device)[:70]))
         if types is not None and (not isinstance(types, (list, tuple))
-                or not all(isinstance(t, str) for t in types)
+                or not all(searchable(t) for t in types)
                 or not set(types) <= {t for t, _ in TASK_TYPES}):
             raise AccessError(gettext(
                     'otwb_wms.msg_invalid_task_types',
@@ -504,6 +504,10 @@ class Task(Workflow, ModelSQL, ModelView):
         task, = cls._device_tasks(device, [task_id])
         if not isinstance(reason, str) or not reason.strip():
             reason = 'unspecified'
+        # a one-line text: control characters (NUL, which PostgreSQL
+        # refuses, among them) become blanks
+        reason = ''.join(' ' if c < ' ' or c == '\x7f' else c
+            for c in reason[:200])
         # the device may fail its task; what follows (short-pick exception,
         # re-allocation, back-order) is the system's, not the device's
         with without_check_access():

@@ -439,6 +439,66 @@ class ReturnsTestCase(unittest.TestCase):
             self.assertIn('submit', Request.__rpc__)
 
     @with_transaction()
+    def test_return_request_idempotent(self):
+        "A request sent again opens nothing; another under its id: conflict"
+        pool = Pool()
+        Request = pool.get('otwb.oms.return.request')
+        Return = pool.get('otwb.oms.return')
+        ReturnLine = pool.get('otwb.oms.return.line')
+        transaction = Transaction()
+        with self.setup_data():
+            self.order('RMA-8')
+            request = {
+                'channel': 'API', 'external_id': 'RMA-8',
+                'request_id': 'REQ-1', 'reason': 'damaged',
+                'lines': [{'sku': 'SKU-0001', 'quantity': 1}]}
+            first = Request.submit(request)
+            self.assertEqual(first['status'], 'accepted')
+            # the answer was lost: the channel sends the same request
+            again = Request.submit(dict(request))
+            self.assertEqual(again, {'status': 'duplicate',
+                    'returns': first['returns']})
+            # without the key it would have opened a second RMA for the
+            # other unit ordered: the key is what prevents it
+            changed = dict(request, lines=[{'sku': 'SKU-0001',
+                        'quantity': 2}])
+            conflict = Request.submit(changed)
+            self.assertEqual(conflict['status'], 'conflict')
+            self.assertEqual(
+                [(e['field'], e['code']) for e in conflict['errors']],
+                [('request_id', 'idempotency_conflict')])
+            self.assertEqual(Return.search([], count=True), 1)
+            self.assertEqual(
+                sum(ln.quantity for ln in ReturnLine.search([])), 1)
+            # the same id on another request of the channel: a conflict
+            # too; a fresh id is a new request
+            self.assertEqual(Request.submit(dict(request,
+                        reason='wrong_item'))['status'], 'conflict')
+            fresh = Request.submit(dict(request, request_id='REQ-2'))
+            self.assertEqual(fresh['status'], 'accepted')
+            self.assertEqual(Return.search([], count=True), 2)
+            # bad keys are refused by field, writing nothing
+            for bad in ['', ' ', 'x' * 101, 'a\x00b', 12]:
+                result = Request.submit(dict(request, request_id=bad))
+                self.assertEqual(result['status'], 'rejected', bad)
+                self.assertEqual(result['errors'][0]['field'],
+                    'request_id')
+            self.assertEqual(Return.search([], count=True), 2)
+            # another channel's user does not learn what the key opened
+            User = pool.get('res.user')
+            ModelData = pool.get('ir.model.data')
+            other, = User.create([{'login': 'integration_other',
+                        'name': "Another shop", 'groups': [('add', [
+                                ModelData.get_id('otwb_base',
+                                    'group_integration')])]}])
+            with transaction.set_context(_check_access=True), \
+                    transaction.set_user(other.id):
+                result = Request.submit(request)
+            self.assertEqual(result['status'], 'rejected')
+            self.assertEqual(result['errors'][0]['code'],
+                'forbidden_channel')
+
+    @with_transaction()
     def test_roles(self):
         "Order managers authorize, warehouse operators receive, billing reads"
         pool = Pool()
