@@ -25,6 +25,7 @@ import time
 import unittest
 import xmlrpc.client
 
+import proteus.config  # noqa: F401 - marshals dates and Decimals
 from rpc_server import ROOT, DemoServer, free_port, shared
 
 from otwb_tools import flow

@@ -52,6 +52,10 @@ class PlanningRun(Workflow, ModelSQL, ModelView):
         fields.Float("Live Progress (%)", digits=(5, 1)),
         'get_live_progress')
     live_phase = fields.Function(fields.Char("Phase"), 'get_live_progress')
+    progress_ratio = fields.Function(
+        fields.Float("Progress", digits=(1, 3),
+            help="The live progress as a ratio, for the progress bar."),
+        'get_live_progress')
     queued_at = fields.DateTime("Queued At", readonly=True)
     started_at = fields.DateTime("Started At", readonly=True)
     finished_at = fields.DateTime("Finished At", readonly=True)
@@ -209,7 +213,10 @@ class PlanningRun(Workflow, ModelSQL, ModelView):
     @classmethod
     def get_live_progress(cls, runs, names):
         Progress = Pool().get('otwb.tms.planning.run.progress')
-        result = {n: {r.id: None for r in runs} for n in names}
+        wanted = set(names)
+        if 'progress_ratio' in wanted:
+            wanted.add('live_progress')
+        result = {n: {r.id: None for r in runs} for n in wanted}
         for row in Progress.search([('run', 'in', [r.id for r in runs])],
                 order=[('id', 'ASC')]):
             if 'live_progress' in result:
@@ -222,7 +229,11 @@ class PlanningRun(Workflow, ModelSQL, ModelView):
                     result['live_progress'][run.id] = run.progress
                 if 'live_phase' in result:
                     result['live_phase'][run.id] = run.state
-        return result
+        if 'progress_ratio' in result:
+            result['progress_ratio'] = {
+                i: p / 100 if p is not None else None
+                for i, p in result['live_progress'].items()}
+        return {n: result[n] for n in names}
 
 
 class PlanningRunWarehouse(ModelSQL):

@@ -173,6 +173,7 @@ class PlanningScenarioTestCase(unittest.TestCase):
             self.assertEqual(run.state, 'done')
             self.assertEqual(run.progress, 100.0)
             self.assertEqual(run.live_progress, 100.0)
+            self.assertEqual(run.progress_ratio, 1.0)
             self.assertEqual(run.trip_count, len(run.trips))
             self.assertEqual(run.stop_count, 6)
             self.assertEqual(run.unassigned_count, 0)
