@@ -269,9 +269,11 @@ def main():
             shipments, picked_events))
     pending = sql("SELECT count(*) FROM otwb_bms_event "
         "WHERE state != 'rated'")[0][0]
-    doubled = sql("SELECT count(*) FROM (SELECT event, kind, code "
+    # a rate line prices an event once (re-rating adds adjustments)
+    doubled = sql("SELECT count(*) FROM (SELECT event, kind, rate_line "
         "FROM otwb_bms_charge WHERE NOT coalesce(adjustment, false) "
-        "GROUP BY event, kind, code HAVING count(*) > 1) d")[0][0]
+        "AND rate_line IS NOT NULL "
+        "GROUP BY event, kind, rate_line HAVING count(*) > 1) d")[0][0]
     charges = sql("SELECT count(*) FROM otwb_bms_charge")[0][0]
     check("charges = events: all rated, none charged twice",
         pending == 0 and doubled == 0,

@@ -289,13 +289,17 @@ class CrashRecoveryTestCase(unittest.TestCase):
         worker = self.start_worker('otwb_tms_planning')
         deadline = time.time() + 300
         while time.time() < deadline and not self.sql(
-                "SELECT 1 FROM otwb_tms_planning_run_progress "
-                "WHERE run = %s AND phase = 'running'", run):
+                "SELECT 1 FROM ir_queue WHERE id = %s "
+                "AND dequeued_at IS NOT NULL", task):
             time.sleep(0.1)
-        time.sleep(3)  # the solver is running: its result not written
+        time.sleep(8)  # the solver runs for 30 s: its result not written
         self.assertIsNone(worker.poll())
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
+        # the progress the run logged (in their own transactions) stays
+        self.assertTrue(self.sql(
+                "SELECT 1 FROM otwb_tms_planning_run_progress "
+                "WHERE run = %s AND phase = 'running'", run))
 
         # nothing half-written: no trip, no stop, the run still queued
         self.assertEqual(self.sql(
@@ -340,7 +344,8 @@ class CrashRecoveryTestCase(unittest.TestCase):
 
         run, = self.admin.model.otwb.bms.billing_run.create([{
                     'kind': 'both', 'date_to': today, 'invoice_date': today,
-                    'post': True, 'grouping': 'charge'}], {})
+                    'post': True, 'grouping': 'charge'}],
+            self.admin.model.res.user.get_preferences(True, {}))
         rpc = self.server.login('accountant', DEMO_PASSWORD)
         BillingRun = rpc.model.otwb.bms.billing_run
         context = rpc.model.res.user.get_preferences(True, {})
