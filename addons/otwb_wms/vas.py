@@ -193,20 +193,12 @@ class Task(metaclass=PoolMeta):
     @classmethod
     def validate_fields(cls, tasks, field_names):
         super().validate_fields(tasks, field_names)
-        if not {'type', 'vas_service', 'vas_origin', 'quantity'} \
-                & set(field_names):
+        if not {'type', 'vas_service', 'quantity'} & set(field_names):
             return
+        # the service and its origin are required by the fields' states
         for task in tasks:
-            if task.type != 'vas':
-                continue
-            if not task.vas_service:
-                raise VASError(gettext(
-                        'otwb_wms.msg_vas_task_service', task=task.id))
-            if not task.vas_origin or task.vas_origin.id < 0:
-                raise VASError(gettext(
-                        'otwb_wms.msg_vas_task_origin', task=task.id,
-                        service=task.vas_service.rec_name))
-            if task.quantity is None or task.quantity <= 0:
+            if task.type == 'vas' and task.vas_service and (
+                    task.quantity is None or task.quantity <= 0):
                 raise VASError(gettext(
                         'otwb_wms.msg_vas_task_quantity', task=task.id,
                         service=task.vas_service.rec_name,
