@@ -289,8 +289,10 @@ class InventoryPolicy(ModelSQL, ModelView):
                         ('state', 'in', list(OPEN_STATES | {'done'})),
                         ]):
                 loc_id = task.from_location.id
-                key = (loc_id, task.product.id if task.product else None,
-                    task.lot.id if task.lot else None)
+                # the goods found in an empty bin were counted there
+                product, lot = task.counted_product, task.counted_lot
+                key = (loc_id, product.id if product else None,
+                    lot.id if lot else None)
                 if task.state != 'done':
                     open_.add(key)
                     bin_open.add(loc_id)
