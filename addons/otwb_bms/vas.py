@@ -49,8 +49,8 @@ class Task(metaclass=PoolMeta):
         Date = pool.get('ir.date')
         Event = pool.get('otwb.bms.event')
         super()._after_done(tasks)
-        vas = [t for t in cls.browse([t.id for t in tasks])
-            if t.type == 'vas']
+        # read again: the tasks actually done now
+        vas = cls.browse([t.id for t in tasks if t.type == 'vas'])
         if vas:
             today = Date.today()
             Event.capture([v for v in (vas_event(t, today) for t in vas)
