@@ -45,3 +45,31 @@ class WebViewsTestCase(unittest.TestCase):
                     bad.append('%s %s: %s' % (
                             view.module, view.name, field.get('name')))
         self.assertEqual(bad, [])
+
+    @with_transaction()
+    def test_every_view_opens(self):
+        """Every OTWB view is built with its fields (lists, forms, graphs)
+        and every action of a board view exists"""
+        pool = Pool()
+        View = pool.get('ir.ui.view')
+        ModelData = pool.get('ir.model.data')
+        views = View.search([
+                ('module', 'in', ['otwb_base'] + MODULES),
+                ('inherit', '=', None),
+                ])
+        types = set()
+        for view in views:
+            types.add(view.type)
+            if view.type == 'board':
+                for action in etree.fromstring(view.arch).iter('action'):
+                    module, xml_id = action.get('name').split('.')
+                    self.assertTrue(ModelData.get_id(module, xml_id),
+                        action.get('name'))
+                continue
+            Model = pool.get(view.model)
+            result = Model.fields_view_get(view.id, view.type)
+            arch = etree.fromstring(result['arch'])
+            for field in arch.iter('field'):
+                self.assertIn(field.get('name'), result['fields'],
+                    '%s %s' % (view.module, view.name))
+        self.assertLessEqual({'tree', 'form', 'graph', 'board'}, types)

@@ -153,9 +153,12 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         Charge = pool.get('otwb.bms.charge')
         cls.lock(runs)
         cls._check_post_access(runs)
-        for run in runs:
-            charges = Charge.search(run._charge_domain(),
-                order=[('id', 'ASC')])
+        todo = [(run, Charge.search(run._charge_domain(),
+                    order=[('id', 'ASC')])) for run in runs]
+        # the configuration all runs need is checked before any charge
+        # is invoiced: a run fails whole, never half done
+        Charge.check_invoicing([c for _, charges in todo for c in charges])
+        for run, charges in todo:
             if not charges:
                 continue
             Charge.invoice(charges, post=run.post,

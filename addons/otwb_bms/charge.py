@@ -10,6 +10,7 @@ from sql.functions import CurrentTimestamp
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import ValidationError
+from trytond.modules.account.exceptions import AccountMissing
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
@@ -454,13 +455,17 @@ class Charge(ModelSQL, ModelView):
             cursor.execute(*table.select(
                     table.id, table.company, table.kind, table.party,
                     table.currency, table.charge_type, table.code,
-                    table.date, table.amount,
+                    table.date, table.amount, table.accrual,
                     where=reduce_ids(table.id, sub)
                     & (table.invoice_line == Null)))
             rows.extend(cursor)
         rows.sort()
         if not rows:
             return []
+        # everything the invoices and the accrual reversal need, checked
+        # before anything is written
+        cls._check_invoicing({(r[1], r[2], r[5], r[9] is not None)
+                for r in rows})
         invoice_date = invoice_date or Date.today()
         currencies = {c.id: c for c in Currency.browse(
                 list({r[4] for r in rows}))}
@@ -574,6 +579,73 @@ class Charge(ModelSQL, ModelView):
             Invoice.post(invoices)
         Accrual.reverse_charges([r[0] for r in rows], invoice_date)
         return invoices
+
+    @classmethod
+    def check_invoicing(cls, charges):
+        """Raise a ValidationError naming what is missing in the
+        configuration to invoice the open ``charges`` (products, their
+        accounts, the accrual accounts of accrued charges), before
+        anything is written."""
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        needs = set()
+        for sub in grouped_slice(sorted({int(c) for c in charges})):
+            cursor.execute(*table.select(
+                    table.company, table.kind, table.charge_type,
+                    table.accrual != Null,
+                    where=reduce_ids(table.id, sub)
+                    & (table.invoice_line == Null),
+                    group_by=[table.company, table.kind, table.charge_type,
+                        table.accrual != Null]))
+            needs.update((c, k, t, bool(a)) for c, k, t, a in cursor)
+        cls._check_invoicing(needs)
+
+    @classmethod
+    def _check_invoicing(cls, needs):
+        """``needs``: set of (company id, kind, charge type, accrued).
+        The service product and its account for each kind; the accrual
+        accounts when accrued charges are reversed.  Hook: duty.py checks
+        the customs charges."""
+        pool = Pool()
+        Config = pool.get('otwb.configuration')
+        Company = pool.get('company.company')
+        Accrual = pool.get('otwb.bms.accrual')
+        product = Config(1).bms_service_product
+        for company, kind, charge_type, accrued in sorted(needs):
+            if not cls._invoiced_as_service(charge_type):
+                continue
+            if not product:
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_no_service_product'))
+            cls._check_product_account(
+                product, Company(company), kind, charge_type)
+        for company in sorted({n[0] for n in needs if n[3]}):
+            Accrual._accounts(Company(company))
+
+    @classmethod
+    def _invoiced_as_service(cls, charge_type):
+        "Whether charges of the type are invoiced with the service product"
+        return True
+
+    @classmethod
+    def _check_product_account(cls, product, company, kind, charge_type):
+        "The product has the account of the kind of charges for company"
+        name = ('account_revenue_used' if kind == 'receivable'
+            else 'account_expense_used')
+        with Transaction().set_context(company=company.id):
+            record = product.__class__(product.id)
+            try:
+                account = getattr(record, name)
+            except AccountMissing:
+                account = None
+        if not account:
+            raise ValidationError(gettext(
+                    'otwb_bms.msg_invoice_product_account',
+                    product=product.rec_name, company=company.rec_name,
+                    account=gettext('otwb_bms.msg_account_revenue'
+                        if kind == 'receivable'
+                        else 'otwb_bms.msg_account_expense'),
+                    kind=kind, charge_type=charge_type))
 
     @classmethod
     def _invoice_line(cls, invoice, defaults, charge_type):

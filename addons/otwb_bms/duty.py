@@ -68,6 +68,34 @@ class Charge(metaclass=PoolMeta):
     __name__ = 'otwb.bms.charge'
 
     @classmethod
+    def _invoiced_as_service(cls, charge_type):
+        return (charge_type not in CUSTOMS_CHARGES
+            and super()._invoiced_as_service(charge_type))
+
+    @classmethod
+    def _check_invoicing(cls, needs):
+        "Customs charges need the duty product and its accounts"
+        pool = Pool()
+        Company = pool.get('company.company')
+        Accrual = pool.get('otwb.bms.accrual')
+        super()._check_invoicing(needs)
+        customs = sorted(n for n in needs if n[2] in CUSTOMS_CHARGES)
+        if not customs:
+            return
+        product = pool.get('otwb.configuration')(1).bms_duty_product
+        for company, kind, charge_type, accrued in customs:
+            if not product:
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_invoice_duty_product',
+                        kind=kind, charge_type=charge_type))
+            cls._check_product_account(
+                product, Company(company), kind, charge_type)
+            if accrued and kind + '_duty' not in Accrual._accounts(
+                    Company(company)):
+                raise ValidationError(gettext(
+                        'otwb_bms.msg_accrual_duty_product'))
+
+    @classmethod
     def _invoice_line(cls, invoice, defaults, charge_type):
         pool = Pool()
         Line = pool.get('account.invoice.line')

@@ -152,28 +152,39 @@ class RateCard(ModelSQL, ModelView):
 
     @classmethod
     def _check_overlap(cls, cards):
-        "Two versions of one card (same name, kind, party) may not overlap"
+        """Rating picks one card per kind and party (one default card per
+        kind) on a date: two cards of one company, kind and party (or two
+        default cards) may not be valid on the same day, whatever their
+        names or currencies.  The versions of one card follow each other
+        (``new_version`` ends the old one the day before)."""
         for card in cards:
             domain = [
                 ('id', '!=', card.id),
                 ('company', '=', card.company.id),
                 ('kind', '=', card.kind),
                 ('party', '=', card.party.id if card.party else None),
-                ('name', '=', card.name),
                 ['OR', ('valid_to', '=', None),
                     ('valid_to', '>=', card.valid_from)],
                 ]
             if card.valid_to:
                 domain.append(('valid_from', '<=', card.valid_to))
-            others = cls.search(domain, limit=1)
+            others = cls.search(domain, order=[('valid_from', 'ASC'),
+                    ('id', 'ASC')], limit=1)
             if others:
                 other, = others
+                start = max(card.valid_from, other.valid_from)
+                ends = [d for d in (card.valid_to, other.valid_to) if d]
                 raise ValidationError(gettext(
                         'otwb_bms.msg_rate_card_overlap',
                         card=card.rec_name, other=other.rec_name,
+                        kind=card.kind,
+                        party=(card.party.rec_name if card.party
+                            else gettext('otwb_bms.msg_rate_card_default')),
                         valid_from=card.valid_from,
+                        valid_to=card.valid_to or '∞',
                         other_from=other.valid_from,
-                        other_to=other.valid_to or '∞'))
+                        other_to=other.valid_to or '∞',
+                        start=start, end=min(ends) if ends else '∞'))
 
     @classmethod
     def _used(cls, cards):

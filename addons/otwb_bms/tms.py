@@ -23,12 +23,20 @@ class Stop(metaclass=PoolMeta):
             shipment = stop.shipment
             address = shipment.delivery_address
             warehouse_address = shipment.warehouse.address
+            # the carrier chosen for the shipment ("Select Carrier") is
+            # paid for it by its payable rate card, at the service level
+            # it was priced at
+            carrier = shipment.otwb_carrier
+            service = shipment.otwb_carrier_service
             vlist.append({
                     'company': shipment.company.id,
                     'source': shipment,
                     'activity': 'shipment_delivered',
                     'date': Date.today(),
                     'customer': shipment.customer.id,
+                    'carrier': carrier.party.id if carrier else None,
+                    'service_level': service.service_level if service
+                    else None,
                     'mode': stop.trip.vehicle.mode,
                     'origin_country': warehouse_address.country.code
                     if warehouse_address and warehouse_address.country

@@ -358,9 +358,16 @@ class Trip(Workflow, ModelSQL, ModelView):
                 unassigned.append((shipment, gettext(
                             'otwb_tms.msg_shipment_no_position')))
                 continue
+            carrier = shipment.otwb_carrier
+            if carrier and not cls._carrier_vehicles(shipment, vehicles):
+                unassigned.append((shipment, gettext(
+                            'otwb_tms.msg_shipment_carrier_no_vehicle',
+                            carrier=carrier.rec_name)))
+                continue
             positions[shipment.id] = (
                 address.otwb_latitude, address.otwb_longitude)
-            stops.append(cls._planning_stop(shipment, date, multi=multi))
+            stops.append(cls._planning_stop(
+                    shipment, date, multi=multi, vehicles=vehicles))
         locked_trips = [vrp.LockedTrip(
                 vehicle=vehicle_id,
                 stop_ids=tuple(s.shipment.id for s in kstops
@@ -440,8 +447,10 @@ class Trip(Workflow, ModelSQL, ModelView):
         return trips, unassigned
 
     @classmethod
-    def _planning_stop(cls, shipment, date, multi=False):
-        "The engine stop of a shipment (multi: held at its warehouse)"
+    def _planning_stop(cls, shipment, date, multi=False, vehicles=None):
+        """The engine stop of a shipment (multi: held at its warehouse;
+        with the vehicles planned: reserved for those of the carrier
+        chosen for the shipment)"""
         address = shipment.delivery_address
         tw_start, tw_end = cls._time_window(shipment)
         return vrp.Stop(
@@ -451,7 +460,17 @@ class Trip(Workflow, ModelSQL, ModelView):
             volume_m3=shipment.otwb_volume_m3,
             service_min=cls._service_minutes(shipment),
             tw_start_min=tw_start, tw_end_min=tw_end,
-            depots=(shipment.warehouse.id,) if multi else ())
+            depots=(shipment.warehouse.id,) if multi else (),
+            vehicles=cls._carrier_vehicles(shipment, vehicles or []))
+
+    @classmethod
+    def _carrier_vehicles(cls, shipment, vehicles):
+        """Ids of the vehicles of the carrier chosen for the shipment
+        ("Select Carrier"); empty when none was chosen (any vehicle)"""
+        carrier = shipment.otwb_carrier
+        if not carrier:
+            return ()
+        return tuple(v.id for v in vehicles if v.carrier == carrier)
 
     @classmethod
     def _planning_problem(cls, warehouses, vehicles, stops, locked_trips=(),

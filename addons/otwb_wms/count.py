@@ -7,6 +7,12 @@ lines or consumption value of the outgoing moves over a period), where
 the A/B/C cuts are and how often each class is counted.  Count tasks are
 ordinary warehouse tasks of type ``count``; completing them books a
 Tryton ``stock.inventory`` of the bin whose lines carry the reason code.
+
+Empty bins are counted too, at their own interval: goods put in a bin
+the system thinks empty (a misplaced pallet) are found only by looking.
+The count task of an empty bin has no product; the operator who finds
+goods there gives the product found (and its lot), and the count books
+them into the bin with a positive adjustment and its reason.
 """
 import datetime as dt
 from collections import defaultdict
@@ -20,7 +26,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 from .engine import abc
-from .task import OPEN_STATES
+from .task import OPEN_STATES, valid_id
 
 COUNT_REASONS = [
     (None, ""),
@@ -63,6 +69,10 @@ class InventoryPolicy(ModelSQL, ModelView):
     count_days_a = fields.Integer("Count A every (days)", required=True)
     count_days_b = fields.Integer("Count B every (days)", required=True)
     count_days_c = fields.Integer("Count C every (days)", required=True)
+    count_days_empty = fields.Integer(
+        "Count Empty Bins every (days)", required=True,
+        help="Bins without stock are counted at this interval, so that "
+        "goods put there unrecorded are found.")
     count_priority = fields.Integer(
         "Count Task Priority", required=True,
         help="Lower numbers are claimed first.")
@@ -79,6 +89,9 @@ class InventoryPolicy(ModelSQL, ModelView):
             ('count_days_positive', Check(t,
                     (t.count_days_a > 0) & (t.count_days_b > 0)
                     & (t.count_days_c > 0)),
+                'otwb_wms.msg_inventory_policy_days'),
+            ('count_days_empty_positive',
+                Check(t, t.count_days_empty > 0),
                 'otwb_wms.msg_inventory_policy_days'),
             ('shares', Check(t, (t.a_share >= 0) & (t.b_share >= 0)
                     & (t.a_share + t.b_share <= 100)),
@@ -120,6 +133,10 @@ class InventoryPolicy(ModelSQL, ModelView):
     @classmethod
     def default_count_days_c(cls):
         return 180
+
+    @classmethod
+    def default_count_days_empty(cls):
+        return 90
 
     @classmethod
     def default_count_priority(cls):
@@ -227,7 +244,9 @@ class InventoryPolicy(ModelSQL, ModelView):
     def generate_counts(cls, policies, today=None):
         """Create one count task per bin, product and lot in stock whose
         last count is older than its class interval and that has no open
-        count task; returns the tasks."""
+        count task, and one count task without product per empty bin
+        whose last count (of any product) is older than the empty bin
+        interval and that has no open count task; returns the tasks."""
         pool = Pool()
         Location = pool.get('stock.location')
         Product = pool.get('product.product')
@@ -244,6 +263,14 @@ class InventoryPolicy(ModelSQL, ModelView):
                     ('type', '=', 'storage'),
                     ], order=[('id', 'ASC')])
             bin_ids = [b.id for b in bins]
+            # the bins: storage locations without child location
+            parents = {loc.parent.id for loc in Location.search([
+                        ('parent', 'child_of',
+                            [warehouse.storage_location.id]),
+                        ('parent', '!=', None),
+                        ])}
+            leaves = [b for b in bin_ids if b not in parents
+                and b != warehouse.storage_location.id]
             with Transaction().set_context(
                     stock_date_end=today, forecast=False,
                     company=policy.company.id):
@@ -253,19 +280,28 @@ class InventoryPolicy(ModelSQL, ModelView):
             classes = {c.product.id: c.abc_class for c in ABCClass.search([
                         ('warehouse', '=', warehouse.id)])}
             last, open_ = {}, set()
+            # a bin's last count of any product, a bin with any open count
+            bin_last, bin_open = {}, set()
             for task in Task.search([
                         ('type', '=', 'count'),
                         ('warehouse', '=', warehouse.id),
                         ('from_location', 'in', bin_ids),
                         ('state', 'in', list(OPEN_STATES | {'done'})),
                         ]):
-                key = (task.from_location.id, task.product.id,
-                    task.lot.id if task.lot else None)
+                loc_id = task.from_location.id
+                # the goods found in an empty bin were counted there
+                product, lot = task.counted_product, task.counted_lot
+                key = (loc_id, product.id if product else None,
+                    lot.id if lot else None)
                 if task.state != 'done':
                     open_.add(key)
-                elif task.done_at and (key not in last
-                        or task.done_at > last[key]):
-                    last[key] = task.done_at
+                    bin_open.add(loc_id)
+                elif task.done_at:
+                    if key not in last or task.done_at > last[key]:
+                        last[key] = task.done_at
+                    if loc_id not in bin_last \
+                            or task.done_at > bin_last[loc_id]:
+                        bin_last[loc_id] = task.done_at
             for (loc_id, product_id, lot_id), quantity in sorted(
                     stock.items(), key=lambda i: (i[0][0], i[0][1],
                         i[0][2] or 0)):
@@ -280,6 +316,21 @@ class InventoryPolicy(ModelSQL, ModelView):
                         warehouse=warehouse, product=product_id,
                         lot=lot_id, quantity=quantity,
                         from_location=loc_id,
+                        priority=policy.count_priority))
+            stocked = {loc_id for (loc_id, _, _), quantity in stock.items()
+                if quantity}
+            # an empty bin has no class: its own interval stands for C
+            empty_interval = {'C': policy.count_days_empty}
+            for loc_id in leaves:
+                if loc_id in stocked or loc_id in bin_open:
+                    continue
+                if not abc.count_due(None, bin_last.get(loc_id), today,
+                        empty_interval):
+                    continue
+                tasks.append(Task(
+                        type='count', company=policy.company,
+                        warehouse=warehouse, product=None, lot=None,
+                        quantity=0, from_location=loc_id,
                         priority=policy.count_priority))
         Task.save(tasks)
         return tasks
@@ -362,12 +413,41 @@ class Task(metaclass=PoolMeta):
     inventory = fields.Many2One(
         'stock.inventory', "Inventory", readonly=True, ondelete='SET NULL',
         states={'invisible': Eval('type') != 'count'})
-    del _count_states
+    _found_states = {
+        'invisible': (Eval('type') != 'count') | Eval('product'),
+        'readonly': ~Eval('state').in_(list(OPEN_STATES)),
+        }
+    found_product = fields.Many2One(
+        'product.product', "Found Product", states=_found_states,
+        domain=[('type', '=', 'goods')],
+        help="The goods found in a bin the system thinks empty.")
+    found_lot = fields.Many2One(
+        'stock.lot', "Found Lot", states=_found_states,
+        domain=[('product', '=', Eval('found_product', -1))],
+        help="The lot of the goods found in the empty bin.")
+    del _count_states, _found_states
+
+    @property
+    def counted_product(self):
+        "The product a count task counts: its own or the one found"
+        return self.product or self.found_product
+
+    @property
+    def counted_lot(self):
+        return self.lot if self.product else self.found_lot
 
     @classmethod
-    def complete(cls, device, task_id, quantity=None, reason=None):
+    def complete(cls, device, task_id, quantity=None, reason=None,
+            product=None):
         """Complete a claimed task; a count task takes the counted
-        quantity (any number >= 0) and the reason of its variance."""
+        quantity (any number >= 0) and the reason of its variance; the
+        count of an empty bin takes the ``product`` found there (its code
+        or id)."""
+        if product is not None:
+            cls._check_write_access()
+            task, = cls._device_tasks(device, [task_id])
+            found = cls._found_product(task, product)
+            cls.write([task], {'found_product': found.id})
         if reason is not None:
             cls._check_write_access()
             reasons = {r for r, _ in COUNT_REASONS if r}
@@ -380,6 +460,31 @@ class Task(metaclass=PoolMeta):
             if task.type == 'count':
                 cls.write([task], {'count_reason': reason})
         return super().complete(device, task_id, quantity=quantity)
+
+    @classmethod
+    def _found_product(cls, task, value):
+        "The goods product of code or id ``value`` found in the empty bin"
+        Product = Pool().get('product.product')
+        if task.type != 'count' or task.product:
+            raise AccessError(gettext(
+                    'otwb_wms.msg_found_product_not_empty_count',
+                    task=task.id, value=repr(value)[:40]))
+        products = []
+        if isinstance(value, str) and value.strip():
+            products = Product.search([
+                    ('code', '=', value.strip()),
+                    ('type', '=', 'goods'),
+                    ], limit=1)
+        elif valid_id(value):
+            products = Product.search([
+                    ('id', '=', value),
+                    ('type', '=', 'goods'),
+                    ], limit=1)
+        if not products:
+            raise AccessError(gettext(
+                    'otwb_wms.msg_invalid_found_product',
+                    task=task.id, value=repr(value)[:40]))
+        return products[0]
 
     @classmethod
     def _do(cls, tasks, quantities=None):
@@ -401,7 +506,11 @@ class Task(metaclass=PoolMeta):
         result = {}
         by_company = defaultdict(list)
         for task in tasks:
-            by_company[task.company].append(task)
+            if task.counted_product:
+                by_company[task.company].append(task)
+            else:
+                # an empty bin where nothing was found
+                result[task.id] = 0.0
         for company, ctasks in by_company.items():
             with Transaction().set_context(company=company.id):
                 today = Date.today()
@@ -412,34 +521,44 @@ class Task(metaclass=PoolMeta):
                     list({t.from_location.id for t in ctasks}),
                     with_childs=False, grouping=('product', 'lot'),
                     grouping_filter=(
-                        list({t.product.id for t in ctasks}),))
+                        list({t.counted_product.id for t in ctasks}),))
             for task in ctasks:
+                lot = task.counted_lot
                 result[task.id] = stock.get((task.from_location.id,
-                        task.product.id,
-                        task.lot.id if task.lot else None), 0.0)
+                        task.counted_product.id,
+                        lot.id if lot else None), 0.0)
         return result
 
     @classmethod
     def _check_counts(cls, tasks, quantities):
-        "Counted quantities >= 0; a variance needs a reason"
+        """Counted quantities >= 0; goods found in an empty bin need their
+        product; a variance needs a reason"""
         if not tasks:
             return
         for task in tasks:
-            if not task.from_location or not task.product:
+            if not task.from_location:
                 raise UserError(gettext(
                         'otwb_wms.msg_count_task_incomplete', task=task.id))
-        system = cls._system_quantities(tasks)
         for task in tasks:
             counted = quantities[task.id]
             if counted is None or counted < 0:
                 raise UserError(gettext(
                         'otwb_wms.msg_count_quantity_negative',
                         task=task.id, quantity=counted))
+            if counted > 0 and not task.counted_product:
+                raise UserError(gettext(
+                        'otwb_wms.msg_count_found_product_required',
+                        task=task.id, quantity=counted,
+                        location=task.from_location.rec_name))
+        system = cls._system_quantities(tasks)
+        for task in tasks:
+            counted = quantities[task.id]
             if abs(counted - system[task.id]) > 1e-9 \
                     and not task.count_reason:
                 raise UserError(gettext(
                         'otwb_wms.msg_count_reason_required',
-                        task=task.id, product=task.product.rec_name,
+                        task=task.id,
+                        product=task.counted_product.rec_name,
                         location=task.from_location.rec_name,
                         counted=counted, system=system[task.id]))
 
@@ -474,8 +593,15 @@ class Task(metaclass=PoolMeta):
         Line = pool.get('stock.inventory.line')
         Date = pool.get('ir.date')
         groups = defaultdict(list)
+        nothing = []
         for task in tasks:
-            groups[(task.company, task.from_location)].append(task)
+            if task.counted_product:
+                groups[(task.company, task.from_location)].append(task)
+            else:
+                # an empty bin found empty: nothing to book
+                nothing.append(task)
+        if nothing:
+            cls.write(nothing, {'expected_quantity': 0, 'variance': 0})
         inventories = []
         for (company, location), gtasks in groups.items():
             with Transaction().set_context(company=company.id):
@@ -483,7 +609,7 @@ class Task(metaclass=PoolMeta):
             inventory = Inventory(
                 company=company, location=location, date=today,
                 empty_quantity='keep',
-                lines=[Line(product=t.product, lot=t.lot,
+                lines=[Line(product=t.counted_product, lot=t.counted_lot,
                         quantity=t.done_quantity,
                         otwb_reason=t.count_reason, otwb_task=t)
                     for t in gtasks])

@@ -3,7 +3,8 @@
 """One queue of warehouse work for operators and automation devices."""
 import datetime as dt
 
-from sql import With
+from sql import Literal, Null, With
+from sql.conditionals import Case, Coalesce, NullIf
 from sql.functions import CurrentTimestamp
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -15,6 +16,7 @@ from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 from .engine import pickpath
+from .location import ZONE_TYPES
 
 TASK_TYPES = [
     ('receive', "Receive"),
@@ -24,6 +26,7 @@ TASK_TYPES = [
     ('count', "Count"),
     ('replenish', "Replenish"),
     ('move', "Move"),
+    ('vas', "Value-Added Service"),
     ]
 STATES = [
     ('pending', "Pending"),
@@ -102,6 +105,11 @@ class Task(Workflow, ModelSQL, ModelView):
     heartbeat_at = fields.DateTime("Last Heartbeat", readonly=True)
     done_at = fields.DateTime("Done At", readonly=True)
     failure_reason = fields.Char("Failure Reason", readonly=True)
+    zone = fields.Function(
+        fields.Selection(ZONE_TYPES, "Zone",
+            help="The zone of the source bin (of the destination bin for "
+            "putaway); the other bin's zone when that one has none."),
+        'get_zone', searcher='search_zone')
 
     del _states
 
@@ -174,6 +182,61 @@ class Task(Workflow, ModelSQL, ModelView):
     def default_company(cls):
         return Transaction().context.get('company')
 
+    # --- zone -----------------------------------------------------------
+    def get_zone(self, name):
+        first, second = self.from_location, self.to_location
+        if self.type == 'putaway':
+            first, second = second, first
+        for location in (first, second):
+            if location and location.otwb_zone_type:
+                return location.otwb_zone_type
+        return None
+
+    @classmethod
+    def zone_query(cls):
+        """SQL query of (task id, zone): the rule of :meth:`get_zone` in
+        SQL, for searching tasks and the task board"""
+        pool = Pool()
+        Location = pool.get('stock.location')
+        task = cls.__table__()
+        source = Location.__table__()
+        destination = Location.__table__()
+        putaway = task.type == 'putaway'
+        source_zone = NullIf(source.otwb_zone_type, '')
+        destination_zone = NullIf(destination.otwb_zone_type, '')
+        zone = Coalesce(
+            Case((putaway, destination_zone), else_=source_zone),
+            Case((putaway, source_zone), else_=destination_zone))
+        return task, task.join(source, 'LEFT',
+            condition=task.from_location == source.id
+            ).join(destination, 'LEFT',
+            condition=task.to_location == destination.id), zone
+
+    @classmethod
+    def search_zone(cls, name, clause):
+        _, operator, value = clause[:3]
+        task, query, zone = cls.zone_query()
+        if operator in {'in', 'not in'}:
+            values = [v for v in value if v is not None]
+            if operator == 'in':
+                where = zone.in_(values) if values else Literal(False)
+                if None in value:
+                    where |= zone == Null
+            elif None in value:
+                where = zone != Null
+                if values:
+                    where &= ~zone.in_(values)
+            else:
+                where = (~zone.in_(values) | (zone == Null)) if values \
+                    else Literal(True)
+        elif value is None and operator in {'=', '!='}:
+            where = zone == Null if operator == '=' else zone != Null
+        else:
+            where = fields.SQL_OPERATORS[operator](zone, value)
+            if operator == '!=':
+                where |= zone == Null
+        return [('id', 'in', query.select(task.id, where=where))]
+
     # --- client buttons -------------------------------------------------
     @classmethod
     @ModelView.button
@@ -206,7 +269,11 @@ class Task(Workflow, ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def done(cls, tasks):
-        cls._do(tasks)
+        # a task done already is not done again (no second stock move,
+        # no second billable event)
+        tasks = [t for t in tasks if t.state != 'done']
+        if tasks:
+            cls._do(tasks)
 
     @classmethod
     @ModelView.button

@@ -67,7 +67,11 @@ Pricing methods (:class:`Pricing`, ``method``):
 * ``percentage``: ``percent`` (or the ``fuel_index`` row with the latest
   effective date <= event date) % of ``base``: either other charge types
   of the same event (e.g. ``("freight",)``) or ``("declared_value",)`` /
-  ``("cod_amount",)``.  Charges of the base types are computed first
+  ``("cod_amount",)``, or a value plus charge types: China's import VAT
+  is 13 % of ``("declared_value", "duty")`` (the customs value plus the
+  duty; a line with a value base applies whenever the event has that
+  value, the charge types adding what was charged).  Charges of the
+  base types are computed first
   (dependency order, a cycle is a ``ValueError`` at compile time); a
   charge-type-based percentage line applies only if at least one base
   charge was produced.
@@ -524,7 +528,8 @@ class _Line:
                  'unit', 'ranges', 'needs_qty', 'rate', 'first_qty',
                  'first_price', 'step', 'additional_price', 'starts',
                  'rates', 'cumulative', 'percent', 'fuel_dates',
-                 'fuel_percents', 'base', 'value_base', 'min_charge',
+                 'fuel_percents', 'base', 'value_base', 'base_label',
+                 'min_charge',
                  'max_charge', 'date_from', 'date_to')
 
 
@@ -589,6 +594,7 @@ def _compile_line(line, position, where):
     c.fuel_dates = c.fuel_percents = ()
     c.base = ()
     c.value_base = None
+    c.base_label = ''
     p = f'{where}.pricing'
     unit = pricing.unit
     if method in ('flat', 'percentage'):
@@ -656,22 +662,25 @@ def _compile_line(line, position, where):
         if not base:
             raise ValueError(f'{p}.base must name the charge types or '
                              "'declared_value'/'cod_amount'")
-        if any(b in VALUE_BASES for b in base):
-            if len(base) != 1:
+        values = [b for b in base if b in VALUE_BASES]
+        if len(values) > 1:
+            raise ValueError(
+                f'{p}.base {base!r}: at most one value base')
+        if values:
+            c.value_base = values[0]
+        types = tuple(b for b in base if b not in VALUE_BASES)
+        for b in types:
+            if b not in CHARGE_TYPES:
                 raise ValueError(
-                    f'{p}.base {base!r}: a value base must be alone')
-            c.value_base = base[0]
-        else:
-            for b in base:
-                if b not in CHARGE_TYPES:
-                    raise ValueError(
-                        f'{p}.base entries must be charge types or '
-                        f"'declared_value'/'cod_amount', got {b!r}")
-            if c.charge_type in base:
-                raise ValueError(
-                    f'{p}.base {base!r} must not contain the line\'s own '
-                    f'charge type {c.charge_type!r}')
-            c.base = base
+                    f'{p}.base entries must be charge types or '
+                    f"'declared_value'/'cod_amount', got {b!r}")
+        if c.charge_type in types:
+            raise ValueError(
+                f'{p}.base {base!r} must not contain the line\'s own '
+                f'charge type {c.charge_type!r}')
+        c.base = types
+        c.base_label = '+'.join(
+            ((c.value_base,) if c.value_base else ()) + types)
         if pricing.fuel_index:
             if pricing.percent is not None:
                 raise ValueError(
@@ -942,11 +951,11 @@ def _price(line, card, event, ctx, totals, currencies):
     if method == 'flat':
         return line.rate, None, None, (_ex_flat, line.rate)
     if method == 'percentage':
+        base = None
+        label = line.base_label
         if line.value_base is not None:
             base = getattr(event, line.value_base)
-            label = line.value_base
-        else:
-            base = None
+        if line.base:
             for charge_type in line.base:
                 amount = totals.get(charge_type)
                 if amount is None:
@@ -958,7 +967,6 @@ def _price(line, card, event, ctx, totals, currencies):
                         f'{charge_type} charged in '
                         f'{currencies[charge_type]}')
                 base = amount if base is None else base + amount
-            label = '+'.join(line.base)
         if line.fuel_dates:
             i = bisect_right(line.fuel_dates, event.date)
             if not i:
@@ -1214,15 +1222,21 @@ def _ex_percent(percent, label, base, index_date):
 # card selection and currency conversion
 # --------------------------------------------------------------------------
 
+def _card_name(card):
+    "Name of a RateCard or CompiledCard (its id when unnamed)"
+    card = getattr(card, 'card', card)
+    return getattr(card, 'name', None) or card.id
+
+
 def _pick_latest(cards, what):
     if not cards:
         return None
     best = max(cards, key=lambda c: c.version)
     tied = [c for c in cards if c.version == best.version]
     if len(tied) > 1:
+        names = ', '.join(f'{_card_name(c)!r} (id {c.id!r})' for c in tied)
         raise ValueError(
-            f'ambiguous {what}: cards {[c.id for c in tied]!r} share '
-            f'version {best.version}')
+            f'ambiguous {what}: cards {names} share version {best.version}')
     return best
 
 

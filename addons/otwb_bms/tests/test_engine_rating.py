@@ -860,3 +860,45 @@ def test_compiled_matching_equals_plain_scan(card_, data):
                        [None, D(0), D('9.99'), D(10), D(19), D(25)])))
         got = {c.charge_type: c.line_id for c in rating.rate(compiled, ev)}
         assert got == _scan(card_, ev)
+
+
+# -- China import VAT on customs value + duty ----------------------------
+
+def test_import_vat_on_customs_value_plus_duty():
+    # CIF 1,000.00 CNY; duty 10 % = 100.00; import VAT 13 % of
+    # (1,000.00 + 100.00) = 143.00
+    tariff = card(
+        line('duty', Pricing('percentage', percent=D('10'),
+                             base=('declared_value',)),
+             charge_type='duty'),
+        line('vat', Pricing('percentage', percent=D('13'),
+                            base=('declared_value', 'duty')),
+             charge_type='tax', code='import_vat', sequence=20))
+    result = charges(tariff, event(declared_value=D('1000.00')))
+    assert [(c.charge_type, c.code, c.amount) for c in result] == [
+        ('duty', None, D('100.00')), ('tax', 'import_vat', D('143.00'))]
+    assert '13% of declared_value+duty 1100.00' in result[1].explanation
+    # a duty-free line: VAT on the customs value alone, 13 % x 250.00
+    no_duty = card(line('vat', Pricing('percentage', percent=D('13'),
+                                       base=('declared_value', 'duty')),
+                        charge_type='tax'))
+    assert amounts(no_duty, event(declared_value=D('250.00'))) == {
+        'tax': D('32.50')}
+    # without a customs value the line does not apply
+    assert amounts(no_duty, event()) == {}
+
+
+def test_one_value_base_only():
+    with pytest.raises(ValueError, match='at most one value base'):
+        compile_card(card(line('x', Pricing(
+            'percentage', percent=D('1'),
+            base=('declared_value', 'cod_amount')), charge_type='tax')))
+
+
+def test_ambiguous_cards_named():
+    one = card(id=1, name='Road 2026')
+    two = card(id=2, name='Express 2026')
+    with pytest.raises(ValueError, match="'Road 2026' \\(id 1\\), "
+                       "'Express 2026' \\(id 2\\)"):
+        select_card([compile_card(one), compile_card(two)], None,
+                    'receivable', DAY)

@@ -83,6 +83,75 @@ class RatingScenarioTestCase(unittest.TestCase):
                 card("Road", 'receivable', ns.cny, [], valid_from=d(5, 1))
 
     @with_transaction()
+    def test_one_card_per_kind_and_party_on_a_day(self):
+        """Two default cards of one kind, or two cards of one customer,
+        valid on the same day are refused when saved, naming both cards
+        and the days they share; a card ending the day before the other
+        starts is fine"""
+        pool = Pool()
+        Card = pool.get('otwb.bms.rate_card')
+        ns = setup_billing(with_accruals=False)
+        flat = [{'charge_type': 'freight', 'method': 'flat',
+                'rate': Decimal('10.00')}]
+        with Transaction().set_context(company=ns.company.id):
+            road = card("Road", 'receivable', ns.cny, flat,
+                valid_to=d(3, 31))
+            # starts the day after Road ends: accepted
+            express = card("Express", 'receivable', ns.cny, flat,
+                valid_from=d(4, 1))
+            # other kind, other customers: accepted
+            card("Carriers", 'payable', ns.cny, flat)
+            own = card("Hangzhou tariff", 'receivable', ns.cny, flat,
+                party=ns.customer, valid_to=d(6, 30))
+            card("Seattle tariff", 'receivable', ns.usd, flat,
+                party=ns.usd_customer)
+            card("Hangzhou H2", 'receivable', ns.cny, flat,
+                party=ns.customer, valid_from=d(7, 1))
+
+            # rating: the cards of each day, never ambiguous
+            # (a refused card stays in this test transaction: rated first)
+            for date, expected in [(d(3, 31), road), (d(4, 1), express)]:
+                ev = event(customer=ns.usd_customer, date=date)
+                self.assertEqual(
+                    sorted(c.card.name for c in ev.charges),
+                    ["Seattle tariff"])
+                ev = event(customer=ns.carrier, date=date)
+                charge, = ev.charges
+                self.assertEqual(charge.card, expected)
+
+            # Road ends on the day Express starts: both are default cards
+            with self.assertRaises(ValidationError) as cm:
+                Card.write([road], {'valid_to': d(4, 1)})
+            message = str(cm.exception)
+            self.assertIn('"Road v1"', message)
+            self.assertIn('"Express v1"', message)
+            self.assertIn('from 2026-04-01 to 2026-04-01', message)
+            Card.write([road], {'valid_to': d(3, 31)})
+
+            # a second default card in another currency: refused as well
+            # (rating takes one default card per kind on a day)
+            with self.assertRaises(ValidationError) as cm:
+                card("Air USD", 'receivable', ns.usd, flat,
+                    valid_from=d(3, 15), valid_to=d(4, 10))
+            message = str(cm.exception)
+            self.assertIn('"Air USD v1"', message)
+            self.assertIn('"Road v1"', message)
+            self.assertIn('from 2026-03-15 to 2026-03-31', message)
+
+            # two cards of one customer
+            with self.assertRaises(ValidationError) as cm:
+                card("Hangzhou promo", 'receivable', ns.cny, flat,
+                    party=ns.customer, valid_from=d(6, 30),
+                    valid_to=d(7, 31))
+            message = str(cm.exception)
+            self.assertIn('"Hangzhou promo v1"', message)
+            self.assertIn('"Hangzhou tariff v1"', message)
+            self.assertIn('Hangzhou Trading', message)
+            self.assertIn('from 2026-06-30 to 2026-06-30', message)
+            self.assertEqual(Card.search_count([
+                        ('party', '=', ns.customer.id)]), 3)
+
+    @with_transaction()
     def test_fuel_index_on_date_boundary(self):
         pool = Pool()
         FuelIndex = pool.get('otwb.bms.fuel_index')

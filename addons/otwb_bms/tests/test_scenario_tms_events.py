@@ -103,3 +103,108 @@ class TmsEventsScenarioTestCase(unittest.TestCase):
                         ('activity', 'in', ['stop_waiting',
                                 'delivery_failed'])], count=True), 2)
             self.assertEqual(Charge.search([], count=True), count)
+
+    @with_transaction()
+    def test_chosen_carrier_plans_and_bills(self):
+        """A shipment whose carrier was chosen ("Select Carrier") is planned
+        only onto that carrier's vehicle, and its delivery is paid to that
+        carrier by its payable rate card, at the cost the choice quoted"""
+        from trytond.modules.otwb_tms.tests import tools
+        pool = Pool()
+        Trip = pool.get('otwb.tms.trip')
+        Stop = pool.get('otwb.tms.trip.stop')
+        Shipment = pool.get('stock.shipment.out')
+        Service = pool.get('otwb.tms.carrier.service')
+        Rule = pool.get('otwb.tms.carrier.rule')
+        Event = pool.get('otwb.bms.event')
+        ns = setup_billing(with_accruals=False)
+        company = ns.company
+        with Transaction().set_context(company=company.id,
+                _skip_warnings=True):
+            deppon = tools.carrier("Deppon")
+            zto = tools.carrier("ZTO")
+            ltl, = Service.create([{'carrier': deppon.id, 'name': "LTL",
+                        'code': 'DP-LTL', 'mode': 'road_ltl',
+                        'service_level': 'standard', 'sla_hours': 72}])
+            Rule.create([{'sequence': 10, 'name': "Heavy by Deppon",
+                        'min_weight': 15, 'policy': 'fixed',
+                        'service': ltl.id}])
+            # Deppon's card: 0.50 per kg + 12.00 per delivered shipment
+            deppon_card = card("Deppon 2026", 'payable', ns.cny, [{
+                        'sequence': 10, 'charge_type': 'freight',
+                        'activity': 'shipment_delivered',
+                        'method': 'per_unit', 'unit': 'kg',
+                        'rate': Decimal('0.50')}, {
+                        'sequence': 20, 'charge_type': 'handling_outbound',
+                        'activity': 'shipment_delivered',
+                        'method': 'flat', 'rate': Decimal('12.00')}],
+                party=deppon.party)
+            card("Customers", 'receivable', ns.cny, [{
+                        'charge_type': 'freight', 'method': 'flat',
+                        'rate': Decimal('30.00'),
+                        'activity': 'shipment_delivered'}])
+            wh = tools.warehouse()
+            box = tools.product('BOX', weight_kg=10, volume_m3=0.05)
+            a = tools.customer('A', 31.30, 121.55)
+            b = tools.customer('B', 31.20, 121.40)
+            c = tools.customer('C', 31.25, 121.45)
+            # the own truck is much cheaper: without the choice it would
+            # take every shipment
+            own = tools.vehicle(company, wh, 'OWN', 1000, 8, fixed=50)
+            truck = tools.vehicle(company, wh, 'DP-1', 1000, 8, fixed=400,
+                carrier=deppon)
+            to_a, to_b, to_c = tools.packed_shipments(company, [
+                    (a, box, 2), (b, box, 1), (c, box, 1)])
+            Shipment.otwb_select_carrier([to_a, to_b])
+            to_a, to_b = Shipment.browse([to_a.id, to_b.id])
+            # 20 kg: 20 x 0.50 + 12.00 = 22.00 by Deppon's card; 10 kg
+            # matches no rule
+            self.assertEqual(
+                (to_a.otwb_carrier, to_a.otwb_carrier_service,
+                    to_a.otwb_carrier_cost),
+                (deppon, ltl, Decimal('22.00')))
+            self.assertIsNone(to_b.otwb_carrier)
+            # ZTO chosen by hand for C, without a vehicle here
+            Shipment.write([to_c], {'otwb_carrier': zto.id})
+
+            date = pool.get('ir.date').today()
+            trips, unassigned = Trip.plan(wh, date, time_limit=0.3)
+            by_shipment = {s.shipment: t for t in trips for s in t.stops}
+            self.assertEqual(
+                (by_shipment[to_a].vehicle, by_shipment[to_a].carrier),
+                (truck, deppon))
+            # B (no carrier chosen) may go with any vehicle
+            self.assertIn(by_shipment[to_b].vehicle, [own, truck])
+            self.assertNotIn(to_c, by_shipment)
+            (shipment, reason), = unassigned
+            self.assertEqual(shipment, to_c)
+            self.assertIn('"ZTO - Freight ZTO"', reason)
+            self.assertIn('has no vehicle available', reason)
+            self.assertEqual(
+                tools.check_stored_trips(wh, trips, [to_a, to_b]), [])
+
+            for trip in trips:
+                Trip.confirm([trip])
+                Trip.dispatch([trip])
+                Trip.start([trip])
+                Stop.record_delivery(list(trip.stops), receiver="Gate")
+            paid, = Event.search([('activity', '=', 'shipment_delivered'),
+                    ('source', '=', str(to_a))])
+            self.assertEqual((paid.carrier, paid.service_level, paid.kg),
+                (deppon.party, 'standard', Decimal('20.000')))
+            payable = sorted((c.charge_type, c.amount, c.card)
+                for c in paid.charges if c.kind == 'payable')
+            # the cost quoted when the carrier was chosen: 10.00 + 12.00
+            self.assertEqual(payable, [
+                    ('freight', Decimal('10.00'), deppon_card),
+                    ('handling_outbound', Decimal('12.00'), deppon_card)])
+            self.assertEqual(sum(p[1] for p in payable),
+                to_a.otwb_carrier_cost)
+            self.assertEqual({c.party for c in paid.charges
+                    if c.kind == 'payable'}, {deppon.party})
+            # no carrier chosen for B: no carrier to pay per shipment
+            other, = Event.search([('activity', '=', 'shipment_delivered'),
+                    ('source', '=', str(to_b))])
+            self.assertEqual(
+                [(c.kind, c.amount) for c in other.charges],
+                [('receivable', Decimal('30.00'))])

@@ -26,14 +26,17 @@ cost_per_km=0, cost_per_hour=0, max_duration_min=None, count=1)``
     ``count`` identical vehicles exist (use ``count=1`` and the vehicle's
     own id for individual trucks).  ``fixed_cost`` is per trip used.
 ``Stop(id, lat, lon, weight_kg=0, volume_m3=0, service_min=0,
-tw_start_min=0, tw_end_min=None, required=True, prize=0, depots=())``
+tw_start_min=0, tw_end_min=None, required=True, prize=0, depots=(),
+vehicles=())``
     ``id`` is typically the shipment id.  The time window bounds the start
     of service.  Optional stops (``required=False``) are served only if
     their ``prize`` (money) exceeds the extra cost of serving them.
     ``depots`` restricts the stop to vehicles of those depot ids (the
-    goods are there); empty: any depot.  With several depots, one PyVRP
-    model holds them all: each depot's vehicles get a routing profile in
-    which the stops of other depots are unreachable.
+    goods are there); empty: any depot.  ``vehicles`` restricts it to
+    those vehicle type ids (e.g. the vehicles of the carrier chosen for
+    the shipment); empty: any vehicle.  One PyVRP model holds them all:
+    vehicles get a routing profile in which the stops they may not serve
+    are unreachable (one profile per set of such stops).
 ``LockedTrip(vehicle, stop_ids)``
     An existing trip that is kept exactly as is: it uses one unit of
     vehicle type ``vehicle`` and its stops are not re-planned.
@@ -138,6 +141,7 @@ class Stop:
     required: bool = True
     prize: object = 0
     depots: tuple = ()
+    vehicles: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -282,6 +286,11 @@ def _validate(problem):
                 raise ValueError(
                     f'stop {s.id!r} depot {d!r} is not a depot id')
     vehicle_ids = {v.id: v for v in problem.vehicles}
+    for s in problem.stops:
+        for v in s.vehicles:
+            if v not in vehicle_ids:
+                raise ValueError(
+                    f'stop {s.id!r} vehicle {v!r} is not a vehicle id')
     stop_ids = {s.id for s in problem.stops}
     used = {}
     locked_stops = set()
@@ -472,8 +481,13 @@ def _precheck(prep, stop, fleet):
     if not fleet:
         return 'not served: no vehicle left'
     types = [prep.vehicle[k] for k in fleet
-        if _allowed(stop, prep.vehicle[k].depot)]
+        if _allowed(stop, prep.vehicle[k])]
     if not types:
+        if stop.vehicles:
+            return (f'none of its vehicles '
+                f'{", ".join(map(str, stop.vehicles))} is left'
+                + (f' at its depot {", ".join(map(str, stop.depots))}'
+                    if stop.depots else ''))
         return (f'no vehicle left at its depot '
             f'{", ".join(map(str, stop.depots))}')
     kg, m3 = float(stop.weight_kg), float(stop.volume_m3)
@@ -534,9 +548,10 @@ def _precheck(prep, stop, fleet):
         f'from any depot (earliest arrival {best_arrival / 60:.0f} min)')
 
 
-def _allowed(stop, depot_id):
-    "May a vehicle of ``depot_id`` serve ``stop``?"
-    return not stop.depots or depot_id in stop.depots
+def _allowed(stop, vtype):
+    "May vehicle type ``vtype`` serve ``stop`` (its depot, its id)?"
+    return ((not stop.depots or vtype.depot in stop.depots)
+        and (not stop.vehicles or vtype.id in stop.vehicles))
 
 
 def _prepare_plan(prep):
@@ -673,7 +688,7 @@ def _pyvrp_data(prep, todo, fleet):
         j = prep.stop_index[s.id]
         alone = 0
         for vid in fleet:
-            if not _allowed(s, prep.vehicle[vid].depot):
+            if not _allowed(s, prep.vehicle[vid]):
                 continue
             fixed, udc, uduc = units[vid]
             d = prep.depot_index[prep.vehicle[vid].depot]
@@ -695,22 +710,26 @@ def _pyvrp_data(prep, todo, fleet):
     dist = prep.dist[np.ix_(idx, idx)]
     dur = prep.dur[np.ix_(idx, idx)]
     dists, durs, profile = [dist], [dur], {}
-    if any(s.depots for s in todo):
-        # one profile per depot: the stops other depots hold are
-        # unreachable for its vehicles (same model, several depots)
-        dists, durs = [], []
-        for d in problem.depots:
-            banned = [prep.nd + k for k, s in enumerate(todo)
-                if not _allowed(s, d.id)]
-            pdist, pdur = dist.copy(), dur.copy()
-            if banned:
-                for m in (pdist, pdur):
-                    m[banned, :] = UNREACHABLE
-                    m[:, banned] = UNREACHABLE
-                    m[banned, banned] = 0
-            profile[d.id] = len(dists)
-            dists.append(pdist)
-            durs.append(pdur)
+    if any(s.depots or s.vehicles for s in todo):
+        # one profile per set of stops some vehicles may not serve (held
+        # at another depot, promised to another carrier): unreachable for
+        # those vehicles (same model, several depots and carriers)
+        dists, durs, by_banned = [], [], {}
+        for vid in fleet:
+            banned = tuple(prep.nd + k for k, s in enumerate(todo)
+                if not _allowed(s, prep.vehicle[vid]))
+            if banned not in by_banned:
+                pdist, pdur = dist.copy(), dur.copy()
+                if banned:
+                    rows = list(banned)
+                    for m in (pdist, pdur):
+                        m[rows, :] = UNREACHABLE
+                        m[:, rows] = UNREACHABLE
+                        m[rows, rows] = 0
+                by_banned[banned] = len(dists)
+                dists.append(pdist)
+                durs.append(pdur)
+            profile[vid] = by_banned[banned]
     types = []
     type_ids = []
     for vid, n in fleet.items():
@@ -723,7 +742,7 @@ def _pyvrp_data(prep, todo, fleet):
         if duty is not None:
             kwargs['shift_duration'] = duty
         if profile:
-            kwargs['profile'] = profile[v.depot]
+            kwargs['profile'] = profile[vid]
         types.append(pyvrp.VehicleType(
             num_available=n,
             capacity=[_grams(v.capacity_kg), _grams(v.capacity_m3)],
@@ -784,7 +803,7 @@ def plan_routes(problem, *, matrix=None, provider=None, time_limit_s=10.0,
 
 # ------------------------------------------------------ nearest neighbour
 def nearest_neighbour_core(dist, dur, depots, clients, vehicle_types,
-        allowed=None):
+        allowed=None, allowed_types=None):
     """Nearest-neighbour construction on integer matrices.
 
     ``depots``: list of (location, tw_early, tw_late);
@@ -798,7 +817,9 @@ def nearest_neighbour_core(dist, dur, depots, clients, vehicle_types,
     capacity first), then repeatedly drives to the nearest client that
     keeps capacity, time windows, depot hours and duty feasible.
     ``allowed`` (optional): per client, the set of depot indices that may
-    serve it (``None`` or empty: any)."""
+    serve it (``None`` or empty: any); ``allowed_types`` (optional): per
+    client, the set of vehicle type indices that may serve it (``None``:
+    any)."""
     dist = np.asarray(dist)
     dur = np.asarray(dur)
     n = len(clients)
@@ -814,9 +835,15 @@ def nearest_neighbour_core(dist, dur, depots, clients, vehicle_types,
     routes = []
     masks = {}
     if allowed is not None and any(allowed):
-        for k in range(len(depots)):
-            masks[k] = np.array([not a or k in a for a in allowed],
+        for vt, v in enumerate(vehicle_types):
+            masks[vt] = np.array([not a or v['depot'] in a
+                for a in allowed], dtype=bool)
+    if allowed_types is not None and any(
+            a is not None for a in allowed_types):
+        for vt in range(len(vehicle_types)):
+            mask = np.array([a is None or vt in a for a in allowed_types],
                 dtype=bool)
+            masks[vt] = masks[vt] & mask if vt in masks else mask
 
     def feasible(vt, cur, t, load, depart):
         v = vehicle_types[vt]
@@ -831,7 +858,7 @@ def nearest_neighbour_core(dist, dur, depots, clients, vehicle_types,
         if v['shift'] is not None:
             ok &= back - depart <= v['shift']
         if masks:
-            ok &= masks[v['depot']]
+            ok &= masks[vt]
         return ok, start
 
     while unserved.any():
@@ -904,7 +931,10 @@ def plan_nearest_neighbour(problem, *, matrix=None, provider=None):
             'tw_late': c, 'shift': prep.max_duty(v)})
     nn_routes, unserved = nearest_neighbour_core(
         prep.dist, prep.dur, depots, clients, vts,
-        allowed=[{prep.depot_index[d] for d in s.depots}
+        allowed_types=[
+            {k for k, vid in enumerate(type_ids)
+                if _allowed(s, prep.vehicle[vid])}
+            if s.depots or s.vehicles else None
             for s in candidates])
     for vt, route, depart in nn_routes:
         vtype = prep.vehicle[type_ids[vt]]
@@ -941,9 +971,13 @@ def check_plan(problem, plan, *, matrix=None, provider=None):
             if s in seen:
                 out.append(f'stop {s!r} served more than once')
             seen[s] = name
-            if not _allowed(prep.stop[s], vtype.depot):
+            stop = prep.stop[s]
+            if stop.depots and vtype.depot not in stop.depots:
                 out.append(f'{name}: stop {s!r} is not held at depot '
                     f'{vtype.depot!r}')
+            if stop.vehicles and vtype.id not in stop.vehicles:
+                out.append(f'{name}: stop {s!r} is reserved for vehicles '
+                    f'{", ".join(map(str, stop.vehicles))}')
         kg = sum(_grams(prep.stop[s].weight_kg) for s in r.stops)
         m3 = sum(_grams(prep.stop[s].volume_m3) for s in r.stops)
         if kg > _grams(vtype.capacity_kg):

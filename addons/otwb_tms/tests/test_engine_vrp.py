@@ -392,3 +392,36 @@ def test_multi_depot_stops_held_at_their_depot():
     with pytest.raises(ValueError, match="depot 'X' is not a depot id"):
         plan_routes(PlanningProblem(depots, vehicles,
                 [Stop('x', 0, 0, depots=('X',))]), matrix=matrix, **FAST)
+
+
+def test_stops_reserved_for_vehicles():
+    """A stop reserved for some vehicles (the carrier chosen for the
+    shipment) goes with one of them, even when another is cheaper"""
+    vehicles = [VehicleType('OWN', 'D', 1000, 10, cost_per_km=1),
+        VehicleType('SF', 'D', 1000, 10, cost_per_km=5)]
+    stops = [Stop('sf', 0, 0, vehicles=('SF',)), Stop('any', 0, 0)]
+    prob = PlanningProblem([Depot('D', 0, 0)], vehicles, stops)
+    # 'any' on the other side of the depot
+    matrix = line_matrix([0, 10, -10])
+    for planner in (plan_routes, plan_nearest_neighbour):
+        kwargs = FAST if planner is plan_routes else {}
+        plan = planner(prob, matrix=matrix, **kwargs)
+        assert check_plan(prob, plan, matrix=matrix) == [], planner
+        served = {s: r.vehicle for r in plan.routes for s in r.stops}
+        # 'any' goes with the cheap own vehicle, 'sf' with SF
+        assert served == {'sf': 'SF', 'any': 'OWN'}, planner
+    # check_plan catches a reserved stop on another vehicle
+    bad = plan_routes(PlanningProblem([Depot('D', 0, 0)], vehicles, [
+                Stop('sf', 0, 0), Stop('any', 0, 0)]), matrix=matrix,
+        **FAST)
+    assert any("reserved for vehicles SF" in p
+        for p in check_plan(prob, bad, matrix=matrix))
+    # the reserved vehicles are not available: unassigned, with why
+    busy = [vehicles[0], dataclasses.replace(vehicles[1], count=0)]
+    plan = plan_routes(PlanningProblem([Depot('D', 0, 0)], busy, stops),
+        matrix=matrix, **FAST)
+    assert [(u.stop, u.reason) for u in plan.unassigned] == [
+        ('sf', 'none of its vehicles SF is left')]
+    with pytest.raises(ValueError, match="vehicle 'SF' is not a vehicle"):
+        plan_routes(PlanningProblem([Depot('D', 0, 0)], vehicles[:1],
+                stops), matrix=matrix, **FAST)

@@ -173,16 +173,109 @@ class CountsScenarioTestCase(unittest.TestCase):
             self.assertEqual(Inventory.search([], count=True), 4)
 
             # the class sets when a bin is counted again (value classes:
-            # P3 A every 30 days, P1 B every 90, P2 C every 180; P4 empty)
+            # P3 A every 30 days, P1 B every 90, P2 C every 180); the bin
+            # of P4, empty now, is counted as an empty bin every 90 days
             self.assertEqual(Policy.generate_counts([policy]), [])
             self.assertEqual(Policy.generate_counts(
                     [policy], today + dt.timedelta(days=29)), [])
 
             def due(days):
-                return [(t.product.code, t.quantity)
+                return [(t.product.code if t.product
+                        else t.from_location.code, t.quantity)
                     for t in Policy.generate_counts(
                         [policy], today + dt.timedelta(days=days))]
             self.assertEqual(due(30), [('P3', 6)])
-            self.assertEqual(due(90), [('P1', 10)])
+            self.assertEqual(due(90), [('P1', 10), ('A01-B04-L1', 0)])
             self.assertEqual(due(180), [('P2', 6)])
             self.assertEqual(due(365), [])
+
+    @with_transaction()
+    def test_empty_bins_counted_and_goods_found(self):
+        """Empty bins are counted at their own interval; goods found in a
+        bin the system thinks empty are booked in with reason "found"."""
+        pool = Pool()
+        Policy = pool.get('otwb.wms.inventory.policy')
+        Task = pool.get('otwb.wms.task')
+        Inventory = pool.get('stock.inventory')
+        company = create_company()
+        with set_company(company):
+            bins = tools.create_bins(aisles=1, bays=3)
+            b1, b2, b3 = (bins[(1, i, 1)] for i in range(1, 4))
+            p1 = tools.create_product('P1')
+            # a pallet of P2 put into B03 without telling the system
+            p2 = tools.create_product('P2')
+            tools.stock(company, p1, b1, 10)
+            policy, = Policy.create([{'warehouse': tools.warehouse().id}])
+            self.assertEqual(policy.count_days_empty, 90)
+
+            # never counted: P1 in B01, and the two empty bins
+            today = dt.date.today()
+            tasks = Policy.generate_counts([policy])
+            self.assertEqual(
+                [(t.from_location.code, t.product.code if t.product
+                        else None, t.quantity) for t in tasks],
+                [('A01-B01-L1', 'P1', 10), ('A01-B02-L1', None, 0),
+                    ('A01-B03-L1', None, 0)])
+            self.assertEqual(Policy.generate_counts([policy]), [])
+            by_bin = {t.from_location: t for t in tasks}
+            for _ in tasks:
+                Task.claim_next('RF-1', ['count'])
+
+            # B02 is empty indeed: done, nothing booked
+            Task.complete('RF-1', by_bin[b2].id, 0)
+            # B03 holds 12 P2: the product found is needed, then the
+            # reason of the variance
+            with self.assertRaises(UserError) as cm:
+                Task.complete('RF-1', by_bin[b3].id, 12)
+            self.assertIn('found_product', cm.exception.message)
+            self.assertIn('A01-B03-L1', cm.exception.message)
+            with self.assertRaises(UserError) as cm:
+                Task.complete('RF-1', by_bin[b3].id, 12, product='P2')
+            self.assertIn('count_reason', cm.exception.message)
+            with self.assertRaises(AccessError) as cm:
+                Task.complete('RF-1', by_bin[b3].id, 12, 'found',
+                    product='NOPE')
+            self.assertIn("'NOPE'", cm.exception.message)
+            # a product only for the count of an empty bin
+            with self.assertRaises(AccessError):
+                Task.complete('RF-1', by_bin[b1].id, 10, product='P2')
+            self.assertEqual(tools.quantity(p2, b3), 0)
+            self.assertEqual(Task(by_bin[b3].id).state, 'assigned')
+            Task.complete('RF-1', by_bin[b3].id, 12, 'found', product='P2')
+            Task.complete('RF-1', by_bin[b1].id, 10)
+
+            lost = tools.warehouse().lost_found_location
+            self.assertEqual(
+                [tools.quantity(p1, b1), tools.quantity(p2, b3),
+                    tools.quantity(p2, lost), tools.quantity(p2, b2)],
+                [10, 12, -12, 0])
+            result = {}
+            for task in Task.browse(tasks):
+                self.assertEqual(task.state, 'done')
+                line = task.inventory.lines[0] if task.inventory else None
+                result[task.from_location.code] = (
+                    task.found_product.code if task.found_product
+                    else None, task.done_quantity, task.expected_quantity,
+                    task.variance, line and (line.product.code,
+                        line.expected_quantity, line.quantity,
+                        line.otwb_reason,
+                        sum(m.quantity for m in line.moves)))
+            self.assertEqual(result, {
+                    'A01-B01-L1': (None, 10, 10, 0, ('P1', 10, 10, None, 0)),
+                    'A01-B02-L1': (None, 0, 0, 0, None),
+                    'A01-B03-L1': ('P2', 12, 0, 12,
+                        ('P2', 0, 12, 'found', 12)),
+                    })
+            self.assertEqual(Inventory.search([], count=True), 2)
+
+            # B02 stays empty: counted again after 90 days; B03 now holds
+            # P2 (class C, every 180 days); the interval is the policy's
+            def due(days):
+                return [(t.from_location.code, t.product.code if t.product
+                        else None) for t in Policy.generate_counts(
+                        [policy], today + dt.timedelta(days=days))]
+            self.assertEqual(due(89), [])
+            Policy.write([policy], {'count_days_empty': 30})
+            self.assertEqual(due(30), [('A01-B02-L1', None)])
+            self.assertEqual(due(180), [('A01-B01-L1', 'P1'),
+                    ('A01-B03-L1', 'P2')])
