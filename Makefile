@@ -8,7 +8,7 @@ DB ?= otwb_demo
 CONFIG ?= config/trytond.conf
 SIZE ?= 1
 
-.PHONY: demo test venv sao browser serve lint clean
+.PHONY: office demo test venv sao browser serve lint clean
 
 $(VENV)/.installed: pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		chromium chromium-driver; }
 
+# LibreOffice (Debian's, without GUI) renders the documents (pick list,
+# packing slip, trip manifest, customer statement) to PDF; without it
+# they are given as ODT.  Skipped when it is there already.
+office:
+	@test -x /usr/bin/soffice || { apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		libreoffice-writer-nogui; }
+
 demo: venv sao
 	$(PY) -m otwb_tools.demo -c $(CONFIG) -d $(DB) --size $(SIZE)
 ifeq ($(SERVE),1)
@@ -44,7 +52,7 @@ endif
 serve: venv sao
 	$(VENV)/bin/trytond -c $(CONFIG) -d $(DB)
 
-test: venv sao browser
+test: venv sao browser office
 	$(PY) -m otwb_tools.runtests
 
 lint: venv

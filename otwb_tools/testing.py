@@ -136,3 +136,25 @@ def odt_text(content):
     xml = zipfile.ZipFile(io.BytesIO(content)).read('content.xml').decode()
     xml = re.sub(r'</text:p>', '|', xml)
     return re.sub(r'<[^>]+>', '', xml).replace('\xa0', ' ')
+
+
+def check_document(testcase, report, ids, data=None):
+    """Render ``report`` as users get it and check the format: a PDF of
+    at least one page when LibreOffice is installed (it must be under
+    CI: ``make test`` installs it), the ODT otherwise.  Returns the
+    extension and the content."""
+    from trytond.modules.otwb_base.otwb import office_available
+    if os.environ.get('CI') and not office_available():
+        testcase.fail("CI needs LibreOffice (make office) to check the PDF")
+    with Transaction().set_context(otwb_report_format=None):
+        ext, content, _, _ = report.execute(ids, data or {})
+    if office_available():
+        testcase.assertEqual(ext, 'pdf')
+        content = bytes(content)
+        testcase.assertTrue(content.startswith(b'%PDF-'), content[:20])
+        testcase.assertGreaterEqual(
+            len(re.findall(rb'/Type\s*/Page\b', content)), 1)
+    else:
+        testcase.assertEqual(ext, 'odt')
+        odt_text(content)
+    return ext, content

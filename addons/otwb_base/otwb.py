@@ -1,7 +1,11 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import shlex
+import shutil
+
 from sql import Literal
 from sql.functions import CurrentTimestamp
+from trytond.config import config
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import PoolMeta
 from trytond.transaction import Transaction
@@ -74,3 +78,28 @@ def searchable(code, size=100):
     "unknown" without asking the database."""
     return (isinstance(code, str) and 0 < len(code) <= size
         and not any(c < ' ' or c == '\x7f' for c in code))
+
+
+def office_available():
+    """Whether LibreOffice can convert documents on this machine: the
+    program of Tryton's report convert command (``soffice``) is on the
+    PATH."""
+    command = config.get('report', 'convert_command', default=None)
+    program = shlex.split(command)[0] if command else 'soffice'
+    return shutil.which(program) is not None
+
+
+class OfficeDocument:
+    """A report from an ODT template, given as PDF when LibreOffice is
+    installed (``soffice --headless``, Debian ``libreoffice-writer-nogui``)
+    and as the ODT itself when it is not; the context key
+    ``otwb_report_format='odt'`` asks for the ODT."""
+    __slots__ = ()
+
+    @classmethod
+    def convert(cls, report, data, **kwargs):
+        if report.extension == 'pdf' and (
+                Transaction().context.get('otwb_report_format') == 'odt'
+                or not office_available()):
+            return report.template_extension, data
+        return super().convert(report, data, **kwargs)

@@ -611,7 +611,7 @@ class Charge(ModelSQL, ModelView):
         Company = pool.get('company.company')
         Accrual = pool.get('otwb.bms.accrual')
         product = Config(1).bms_service_product
-        for company, kind, charge_type, accrued in sorted(needs):
+        for company, kind, charge_type, _accrued in sorted(needs):
             if not cls._invoiced_as_service(charge_type):
                 continue
             if not product:

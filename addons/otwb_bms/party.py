@@ -5,6 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from trytond.model import ModelView, fields
+from trytond.modules.otwb_base.otwb import OfficeDocument
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.report import Report
@@ -22,7 +23,7 @@ class Party(metaclass=PoolMeta):
         "carriers.")
 
 
-class CustomerStatement(Report):
+class CustomerStatement(OfficeDocument, Report):
     """Customer Statement
 
     The customer invoices (and credit notes) posted in the period, with the

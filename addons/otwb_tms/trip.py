@@ -7,6 +7,7 @@ import logging
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import ValidationError
+from trytond.modules.otwb_base.otwb import OfficeDocument
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.report import Report
@@ -867,7 +868,7 @@ class Plan(Wizard):
         return action, {}
 
 
-class TripManifest(Report):
+class TripManifest(OfficeDocument, Report):
     "Trip Manifest"
     __name__ = 'otwb.tms.trip.manifest'
 

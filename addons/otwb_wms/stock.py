@@ -5,6 +5,7 @@ from collections import defaultdict
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
 from trytond.model.exceptions import ValidationError
+from trytond.modules.otwb_base.otwb import OfficeDocument
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.report import Report
@@ -252,7 +253,7 @@ class ShipmentOut(metaclass=PoolMeta):
                 })
 
 
-class PackingSlip(Report):
+class PackingSlip(OfficeDocument, Report):
     "Packing Slip"
     __name__ = 'otwb.wms.shipment.out.packing_slip'
 

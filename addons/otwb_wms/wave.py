@@ -13,6 +13,7 @@ from trytond.model import (
     fields,
     sequence_ordered,
 )
+from trytond.modules.otwb_base.otwb import OfficeDocument
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.report import Report
@@ -327,7 +328,7 @@ class ShipmentOut(metaclass=PoolMeta):
 
 
 
-class PickList(Report):
+class PickList(OfficeDocument, Report):
     "Pick List"
     __name__ = 'otwb.wms.wave.pick_list'
 

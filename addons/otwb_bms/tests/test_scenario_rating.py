@@ -101,7 +101,7 @@ class RatingScenarioTestCase(unittest.TestCase):
                 valid_from=d(4, 1))
             # other kind, other customers: accepted
             card("Carriers", 'payable', ns.cny, flat)
-            own = card("Hangzhou tariff", 'receivable', ns.cny, flat,
+            card("Hangzhou tariff", 'receivable', ns.cny, flat,
                 party=ns.customer, valid_to=d(6, 30))
             card("Seattle tariff", 'receivable', ns.usd, flat,
                 party=ns.usd_customer)

@@ -10,9 +10,13 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from otwb_tools.testing import odt_text
+from otwb_tools.testing import check_document, odt_text
 
 from .tools import d, setup_billing
+
+# the documents' text is read from the ODT (PDF when LibreOffice is
+# installed: tests/test_documents_pdf.py)
+ODT = {'otwb_report_format': 'odt'}
 
 
 class StatementScenarioTestCase(unittest.TestCase):
@@ -60,7 +64,7 @@ class StatementScenarioTestCase(unittest.TestCase):
             Invoice.process([invoice])
         return Invoice(invoice.id)
 
-    @with_transaction()
+    @with_transaction(context=ODT)
     def test_statement_of_a_customer(self):
         pool = Pool()
         Account = pool.get('account.account')
@@ -105,6 +109,8 @@ class StatementScenarioTestCase(unittest.TestCase):
             self.assertEqual(paid.state, 'paid')
 
             ext, content, _, _ = Statement.execute([customer.id], {
+                    'from_date': d(5, 1), 'to_date': '2026-08-31'})
+            check_document(self, Statement, [customer.id], {
                     'from_date': d(5, 1), 'to_date': '2026-08-31'})
             self.assertEqual(ext, 'odt')
             text = odt_text(content)

@@ -12,6 +12,10 @@ from otwb_tools.testing import activate_demo, odt_text
 
 MODULES = ['otwb_oms', 'otwb_wms', 'otwb_tms', 'otwb_bms']
 
+# the documents' text is read from the ODT (PDF when LibreOffice is
+# installed: tests/test_documents_pdf.py)
+ODT = {'otwb_report_format': 'odt'}
+
 
 class DocumentsTestCase(unittest.TestCase):
     "Packing slip of an order from a sales channel"
@@ -20,7 +24,7 @@ class DocumentsTestCase(unittest.TestCase):
     def setUpClass(cls):
         activate_demo(cls, MODULES)
 
-    @with_transaction()
+    @with_transaction(context=ODT)
     def test_packing_slip_names_the_channel_order(self):
         pool = Pool()
         Intake = pool.get('otwb.oms.intake')

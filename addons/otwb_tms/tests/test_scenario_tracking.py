@@ -13,9 +13,15 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
+from otwb_tools.testing import check_document
+
 from . import tools
 
 SIGNATURE = base64.b64encode(b'\x89PNG fake signature').decode()
+
+# the documents' text is read from the ODT (PDF when LibreOffice is
+# installed: tests/test_documents_pdf.py)
+ODT = {'otwb_report_format': 'odt'}
 
 
 class TrackingScenarioTestCase(unittest.TestCase):
@@ -282,7 +288,7 @@ class ManifestScenarioTestCase(unittest.TestCase):
     def setUpClass(cls):
         activate_module(['otwb_tms'])
 
-    @with_transaction()
+    @with_transaction(context=ODT)
     def test_manifest_lists_the_stops_in_order(self):
         "The waybill shows the trip, vehicle and stops in delivery order"
         pool = Pool()
@@ -300,6 +306,7 @@ class ManifestScenarioTestCase(unittest.TestCase):
                 company, [(c, product, 2) for c in customers])
             trip, = Trip.plan(wh, dt.date.today(), time_limit=0.3)[0]
             ext, content, _, name = Manifest.execute([trip.id], {})
+            check_document(self, Manifest, [trip.id])
             self.assertEqual(ext, 'odt')
             import io
             import zipfile

@@ -12,9 +12,13 @@ from trytond.tests.test_tryton import (
     with_transaction,
 )
 
-from otwb_tools.testing import odt_text
+from otwb_tools.testing import check_document, odt_text
 
 from . import tools
+
+# the documents' text is read from the ODT (PDF when LibreOffice is
+# installed: tests/test_documents_pdf.py)
+ODT = {'otwb_report_format': 'odt'}
 
 
 def rows(text, first):
@@ -33,7 +37,7 @@ class DocumentsScenarioTestCase(unittest.TestCase):
         drop_db()
         activate_module(['otwb_wms'])
 
-    @with_transaction()
+    @with_transaction(context=ODT)
     def test_pick_list_of_a_wave_in_pick_path_order(self):
         "One pick list per wave: the batch along its pick path"
         pool = Pool()
@@ -70,6 +74,7 @@ class DocumentsScenarioTestCase(unittest.TestCase):
             Wave.release([w1])
 
             ext, content, _, name = PickList.execute([w1.id], {})
+            check_document(self, PickList, [w1.id])
             self.assertEqual(ext, 'odt')
             text = odt_text(content)
             self.assertIn('Pick list W%s' % w1.id, text)
@@ -94,7 +99,7 @@ class DocumentsScenarioTestCase(unittest.TestCase):
             text = odt_text(content)
             self.assertIn('A01-B01-L1|PD|PD||3|u', text)
 
-    @with_transaction()
+    @with_transaction(context=ODT)
     def test_packing_slip_of_a_packed_shipment(self):
         "Lines, boxes and packed weight of the customer shipment"
         pool = Pool()
@@ -129,6 +134,7 @@ class DocumentsScenarioTestCase(unittest.TestCase):
                 key=lambda p: p.number)
 
             ext, content, _, name = Slip.execute([shipment.id], {})
+            check_document(self, Slip, [shipment.id])
             self.assertEqual(ext, 'odt')
             text = odt_text(content)
             self.assertIn('Packing slip %s' % shipment.number, text)

@@ -5,7 +5,11 @@ and on an ASN line, claimed and completed like the other tasks (the WMS
 alone, without billing)."""
 import unittest
 
-from trytond.model.exceptions import AccessError, ValidationError
+from trytond.model.exceptions import (
+    AccessError,
+    SQLConstraintError,
+    ValidationError,
+)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
@@ -44,7 +48,7 @@ class VASScenarioTestCase(unittest.TestCase):
             Service.create([{'code': 'GIFT WRAP', 'name': "Wrap"}])
         self.assertIn('code', cm.exception.message)
         self.assertIn("'GIFT WRAP'", cm.exception.message)
-        with self.assertRaises(Exception):
+        with self.assertRaises(SQLConstraintError):
             Service.create([{'code': 'LABEL', 'name': "Labels again"}])
 
     @with_transaction()
