@@ -53,47 +53,57 @@ def _setup(db_name, n_tasks):
         return company.id, product.id, source.id, target.id
 
 
-def _worker(db_name, company_id, device, out):
+def attempt(db_name, context, func, counter):
+    """Run func in its own transaction, restarted like the RPC dispatcher
+    (with the locks it asks for, after a lock or serialisation failure);
+    counter['retries'] counts the restarts"""
     from trytond import backend
-    from trytond.pool import Pool
     from trytond.transaction import Transaction, TransactionError
-    done, retries, errors = [], 0, []
+    extras = {}
+    for _ in range(200):
+        try:
+            with Transaction().start(db_name, 0, context=context,
+                    **extras) as transaction:
+                result = func()
+                transaction.commit()
+                return result
+        except TransactionError as e:
+            counter['retries'] += 1
+            e.fix(extras)
+        except backend.DatabaseOperationalError:
+            counter['retries'] += 1
+            time.sleep(0.005)
+    raise RuntimeError('too many retries')
+
+
+def start_pool(db_name):
+    "The pool of db_name in a forked process"
+    from trytond.pool import Pool
+    Pool.start()
+    pool = Pool(db_name)
+    pool.init()
+    return pool
+
+
+def _worker(db_name, company_id, device, out):
+    done, counter, errors = [], {'retries': 0}, []
     try:
-        Pool.start()
-        pool = Pool(db_name)
-        pool.init()
-        Task = pool.get('otwb.wms.task')
+        Task = start_pool(db_name).get('otwb.wms.task')
         context = {'company': company_id}
 
-        def attempt(func):
-            "Run func in its own transaction, retried like the dispatcher"
-            nonlocal retries
-            extras = {}
-            for _ in range(200):
-                try:
-                    with Transaction().start(db_name, 0, context=context,
-                            **extras) as transaction:
-                        result = func()
-                        transaction.commit()
-                        return result
-                except TransactionError as e:
-                    retries += 1
-                    e.fix(extras)
-                except backend.DatabaseOperationalError:
-                    retries += 1
-                    time.sleep(0.005)
-            raise RuntimeError('too many retries')
+        def run(func):
+            return attempt(db_name, context, func, counter)
 
         while True:
-            task = attempt(lambda: Task.claim_next(device, ['move']))
+            task = run(lambda: Task.claim_next(device, ['move']))
             if not task:
                 break
-            attempt(functools.partial(Task.complete, device, task['id']))
+            run(functools.partial(Task.complete, device, task['id']))
             done.append(task['id'])
     except Exception as e:  # report, never hang the parent
         errors.append(repr(e)[:300])
     finally:
-        out.put((device, done, retries, errors))
+        out.put((device, done, counter['retries'], errors))
 
 
 def run(workers, n_tasks):

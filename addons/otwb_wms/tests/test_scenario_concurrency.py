@@ -1,6 +1,7 @@
 # This file is part of OTWB Suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Concurrent device claims on PostgreSQL: every task done exactly once."""
+"""Concurrent device claims on PostgreSQL: every task done exactly once;
+concurrent replenishment triggers: one replenishment only."""
 import json
 import os
 import subprocess
@@ -10,22 +11,27 @@ import unittest
 URI = os.environ.get('TRYTOND_DATABASE_URI', '')
 
 
+def run_driver(module, *args, timeout=300):
+    "Run a driver module in its own process and database; its report"
+    env = dict(os.environ)
+    env['DB_NAME'] = 'test_wms_%s_%d' % (module[:8], os.getpid())
+    proc = subprocess.run(
+        [sys.executable, '-m', 'trytond.modules.otwb_wms.tests.' + module]
+        + [str(a) for a in args],
+        env=env, capture_output=True, text=True, timeout=timeout)
+    lines = [line for line in proc.stdout.splitlines()
+        if line.startswith('REPORT ')]
+    assert lines, proc.stdout[-2000:] + proc.stderr[-1600:]
+    return json.loads(lines[-1][len('REPORT '):])
+
+
 @unittest.skipUnless(URI.startswith('postgresql'),
     "atomic claims are a PostgreSQL feature (SQLite serialises writers)")
 class ConcurrentClaimsTestCase(unittest.TestCase):
     "8 device processes claim and complete 160 tasks"
 
     def test_every_task_done_exactly_once(self):
-        env = dict(os.environ)
-        env['DB_NAME'] = 'test_wms_conc_%d' % os.getpid()
-        proc = subprocess.run(
-            [sys.executable, '-m',
-                'trytond.modules.otwb_wms.tests.concurrency', '8', '160'],
-            env=env, capture_output=True, text=True, timeout=300)
-        lines = [line for line in proc.stdout.splitlines()
-            if line.startswith('REPORT ')]
-        self.assertTrue(lines, proc.stdout[-2000:] + proc.stderr[-1600:])
-        report = json.loads(lines[-1][len('REPORT '):])
+        report = run_driver('concurrency', 8, 160)
         self.assertEqual(report['errors'], [], report)
         self.assertEqual(report['claimed'], 160, report)
         self.assertEqual(report['distinct'], 160, report)
@@ -36,3 +42,28 @@ class ConcurrentClaimsTestCase(unittest.TestCase):
         self.assertEqual(len(report['per_worker']), 8)
         self.assertTrue(all(n > 0 for n in report['per_worker'].values()),
             report)
+
+
+@unittest.skipUnless(URI.startswith('postgresql'),
+    "concurrent transactions need PostgreSQL (SQLite serialises writers)")
+class ConcurrentReplenishmentTestCase(unittest.TestCase):
+    "4 picks completing at once on one pick face"
+
+    def test_one_replenishment(self):
+        report = run_driver('replenish_race', 4)
+        self.assertEqual(report['errors'], [], report)
+        # the 4 picks came from the face (10 units, minimum 10)
+        self.assertEqual(report['pick_bins'], [report['face_name']])
+        after = report['after_picks']
+        self.assertEqual(after['picks_done'], 4, report)
+        self.assertEqual(after['face_quantity'], 6, report)
+        # each completion found the face below its minimum; the first
+        # replenishment saw its own pick only: 20 - 9 = 11 from the bulk
+        # bin, and the other three saw that open task
+        self.assertEqual(after['replenish_tasks'], [['pending', 11]],
+            report)
+        self.assertEqual(after['bulk_reserved'], 11, report)
+        after = report['after_replenish']
+        self.assertEqual(after['replenish_tasks'], [['done', 11]], report)
+        self.assertEqual(after['face_quantity'], 6 + 11, report)
+        self.assertEqual(after['bulk_quantity'], 15 - 11, report)
