@@ -468,14 +468,17 @@ class Task(Workflow, ModelSQL, ModelView):
     def _device_dict(self):
         # one read of the task, one of its product and lot, one of both
         # locations, rather than a read per attribute
+        # (read as the attributes are: without access checks)
         Location = Pool().get('stock.location')
-        values, = self.read([self.id], [
-                'type', 'state', 'priority', 'sequence', 'product',
-                'product.code', 'lot.number', 'quantity',
-                'from_location', 'to_location'])
-        names = {v['id']: v['rec_name'] for v in Location.read(
-                [i for i in (values['from_location'], values['to_location'])
-                    if i is not None], ['rec_name'])}
+        with without_check_access():
+            values, = self.read([self.id], [
+                    'type', 'state', 'priority', 'sequence', 'product',
+                    'product.code', 'lot.number', 'quantity',
+                    'from_location', 'to_location'])
+            names = {v['id']: v['rec_name'] for v in Location.read(
+                    [i for i in (values['from_location'],
+                            values['to_location']) if i is not None],
+                    ['rec_name'])}
         return {
             'id': self.id,
             'type': values['type'],
