@@ -209,10 +209,13 @@ def main():
         "| machine busy | server CPU ms/claim | load (1 min) after |\n"
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     main_rate = results[0]['per_second']
-    ok = all(r['claimed'] == r['distinct'] and not r['errors']
-        and not r['left'] for r in results)
+    # the naive baseline may fail under contention (its lock is refused
+    # until the server gives up: 503): counted, not a failed check
+    ok = all(r['claimed'] == r['distinct'] and not r['left']
+        and (not r['errors'] or r is results[2]) for r in results)
     problems = '; '.join('%s: %d left, errors %s' % (
             r['name'], r['left'], r['errors'][:2]) for r in results)
+    stopped = results[2]['errors']
     report = f"""# Warehouse task claims over XML-RPC (PostgreSQL)
 
 Commit `{commit}`; {os.cpu_count()} cores ({cpu}), shared with other jobs:
@@ -232,6 +235,8 @@ Target (issue 4): >= {TARGET} claims/s with {args.clients} clients:
 **{main_rate:.0f}/s, {'met' if main_rate >= TARGET else 'not met'}**.
 Every task claimed once, none left pending, no error: \
 {'yes' if ok else '**NO**: ' + problems}.
+Naive baseline: {len(stopped)} of {args.clients} devices stopped by an \
+error ({'; '.join(sorted(set(e[-40:] for e in stopped))) or '-'}).
 
 "machine busy" is the share of both cores' time used by all processes
 (this benchmark, the server, PostgreSQL and the other jobs) during the
