@@ -48,9 +48,10 @@ class ConcurrentClaimsTestCase(unittest.TestCase):
         self.assertTrue(all(n > 0 for n in report['per_worker'].values()),
             report)
         print("\n8 devices, %d tasks: set up in %.0f s, claimed and "
-            "completed in %.0f s (%.1f/s, %d restarts)" % (tasks,
-                report['setup_seconds'], report['seconds'],
-                report['per_second'], report['retries']))
+            "completed in %.0f s (%.1f/s, %d restarts, %.0f s CPU of the "
+            "devices)" % (tasks, report['setup_seconds'], report['seconds'],
+                report['per_second'], report['retries'],
+                report['worker_cpu_seconds']))
 
 
 @unittest.skipUnless(URI.startswith('postgresql'),
