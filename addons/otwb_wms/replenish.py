@@ -118,6 +118,21 @@ class PickFace(ModelSQL, ModelView):
             and (loc.otwb_zone_type or '') not in NOT_RESERVE_ZONES]
 
     @classmethod
+    def _short_faces(cls, faces):
+        """The faces below their minimum without an open replenish task,
+        and the quantity of every face"""
+        Task = Pool().get('otwb.wms.task')
+        open_keys = {(t.to_location.id, t.product.id) for t in Task.search([
+                    ('type', '=', 'replenish'),
+                    ('state', 'in', list(OPEN_STATES)),
+                    ('to_location', 'in', [f.location.id for f in faces]),
+                    ])}
+        current = cls.get_quantity(faces, 'quantity')
+        return [f for f in faces
+            if (f.location.id, f.product.id) not in open_keys
+            and current[f.id] < f.min_quantity], current
+
+    @classmethod
     @ModelView.button
     def replenish(cls, faces):
         """Create replenish tasks for the faces below their minimum and
@@ -126,20 +141,21 @@ class PickFace(ModelSQL, ModelView):
         are reserved; returns the tasks."""
         pool = Pool()
         Move = pool.get('stock.move')
+        Product = pool.get('product.product')
         Task = pool.get('otwb.wms.task')
         Date = pool.get('ir.date')
         faces = [f for f in faces if f.location.warehouse]
         if not faces:
             return []
-        open_keys = {(t.to_location.id, t.product.id) for t in Task.search([
-                    ('type', '=', 'replenish'),
-                    ('state', 'in', list(OPEN_STATES)),
-                    ('to_location', 'in', [f.location.id for f in faces]),
-                    ])}
-        current = cls.get_quantity(faces, 'quantity')
-        short = [f for f in faces
-            if (f.location.id, f.product.id) not in open_keys
-            and current[f.id] < f.min_quantity]
+        short, current = cls._short_faces(faces)
+        if short:
+            # Two triggers at once (picks completing side by side) would
+            # each see no open task and reserve the same reserve stock:
+            # the products are locked.  Unless they were locked when the
+            # transaction started, it restarts with the lock taken before
+            # its snapshot: a replenishment another transaction committed
+            # meanwhile is then seen above and not repeated.
+            Product.lock(sorted({f.product.id for f in short}))
         by_warehouse = defaultdict(list)
         for face in short:
             by_warehouse[face.location.warehouse].append(face)
@@ -150,6 +166,13 @@ class PickFace(ModelSQL, ModelView):
             reserve = cls._reserve_bins(warehouse, face_locs)
             if not reserve:
                 continue
+            # as Tryton's assign_try: no other reservation of this stock
+            # runs meanwhile
+            Move._assign_try_lock(
+                list({f.product.id for f in wfaces}),
+                [loc.id for loc in reserve],
+                list({f.company.id for f in wfaces}), Date.today(),
+                ('product', 'lot'))
             rank = {loc.id: (0 if loc.otwb_zone_type == 'bulk' else 1)
                 for loc in reserve}
             available = dict(cls._stock(

@@ -359,8 +359,13 @@ class Task(Workflow, ModelSQL, ModelView):
         # movement itself
         movements = [t for t in tasks if t.type in MOVING_TYPES
             and t.move and t.move.state in {'draft', 'assigned'}]
-        Move.cancel([t.move for t in movements if not t.done_quantity])
-        Move.do([t.move for t in movements if t.done_quantity])
+        # (each call costs queries, even with nothing to do)
+        cancelled = [t.move for t in movements if not t.done_quantity]
+        if cancelled:
+            Move.cancel(cancelled)
+        done = [t.move for t in movements if t.done_quantity]
+        if done:
+            Move.do(done)
         asns = {t.shipment for t in tasks if isinstance(t.shipment, ASN)}
         if asns:
             ASN.check_done(list(asns))
@@ -496,29 +501,63 @@ class Task(Workflow, ModelSQL, ModelView):
                         & (table.state == 'pending')))
         if not row:
             return None
-        # The row was changed behind the ORM: drop what it cached.
-        transaction.counter += 1
-        for cache in transaction.cache.values():
-            if cls.__name__ in cache:
-                cache[cls.__name__].pop(row[0], None)
+        cls._drop_cached(row[0])
         task = cls(row[0])
         return task._device_dict()
 
+    @classmethod
+    def _drop_cached(cls, task_id):
+        "The row was changed behind the ORM: drop what it cached"
+        transaction = Transaction()
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                cache[cls.__name__].pop(task_id, None)
+
+    @classmethod
+    def _hold(cls, device, task):
+        """Take the row of the task claimed by the device until the end of
+        the transaction (its heartbeat is written).  A second completion or
+        a requeue running meanwhile waits for it, then fails to serialise
+        and is retried, finding the task no longer claimed (PostgreSQL);
+        no restart of the transaction is needed as with ``lock``."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.heartbeat_at], [CurrentTimestamp()],
+                where=(table.id == task.id) & (table.device == device)
+                & table.state.in_(list(CLAIMED_STATES))))
+        if cursor.rowcount != 1:
+            raise AccessError(gettext('otwb_wms.msg_task_not_claimed',
+                    task=task.id, device=device))
+        cls._drop_cached(task.id)
+
     def _device_dict(self):
+        # one read of the task, one of its product and lot, one of both
+        # locations, rather than a read per attribute
+        # (read as the attributes are: without access checks)
+        Location = Pool().get('stock.location')
+        with without_check_access():
+            values, = self.read([self.id], [
+                    'type', 'state', 'priority', 'sequence', 'product',
+                    'product.code', 'lot.number', 'quantity',
+                    'from_location', 'to_location'])
+            names = {v['id']: v['rec_name'] for v in Location.read(
+                    [i for i in (values['from_location'],
+                            values['to_location']) if i is not None],
+                    ['rec_name'])}
         return {
             'id': self.id,
-            'type': self.type,
-            'state': self.state,
-            'priority': self.priority,
-            'sequence': self.sequence,
-            'product': self.product.id if self.product else None,
-            'product_code': self.product.code if self.product else None,
-            'lot': self.lot.number if self.lot else None,
-            'quantity': self.quantity,
-            'from_location': (
-                self.from_location.rec_name if self.from_location else None),
-            'to_location': (
-                self.to_location.rec_name if self.to_location else None),
+            'type': values['type'],
+            'state': values['state'],
+            'priority': values['priority'],
+            'sequence': values['sequence'],
+            'product': values['product'],
+            'product_code': (values.get('product.') or {}).get('code'),
+            'lot': (values.get('lot.') or {}).get('number'),
+            'quantity': values['quantity'],
+            'from_location': names.get(values['from_location']),
+            'to_location': names.get(values['to_location']),
             }
 
     @classmethod
@@ -548,7 +587,7 @@ class Task(Workflow, ModelSQL, ModelView):
         "Complete a claimed task, moving its stock; returns the task dict"
         cls._check_write_access()
         task, = cls._device_tasks(device, [task_id])
-        cls.lock([task])
+        cls._hold(device, task)
         if quantity is not None:
             if isinstance(quantity, bool) or not isinstance(
                     quantity, (int, float)) or quantity != quantity \
