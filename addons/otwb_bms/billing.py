@@ -16,6 +16,8 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
+from .bulk import CHUNK
+
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 # charge types accrued on the duty product's accounts (duty.py)
 CUSTOMS_CHARGES = {'duty', 'tax'}
@@ -154,14 +156,15 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         cls.lock(runs)
         cls._check_post_access(runs)
         for run in runs:
-            charges = Charge.search(run._charge_domain(),
+            # ids: a run's charges are tens of thousands
+            charges = Charge.search_ids(run._charge_domain(),
                 order=[('id', 'ASC')])
             if not charges:
                 continue
             Charge.invoice(charges, post=run.post,
                 invoice_date=run.invoice_date, grouping=run.grouping)
             table = Charge.__table__()
-            for sub in grouped_slice([c.id for c in charges]):
+            for sub in grouped_slice(charges, CHUNK):
                 Charge.sql_update(table, {'billing_run': run.id},
                     reduce_ids(table.id, sub)
                     & (table.invoice_line != Null)
@@ -391,7 +394,8 @@ class Accrual(Workflow, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         table = Charge.__table__()
         ids = sorted({int(c) for c in charges})
-        chunks = [reduce_ids(table.id, sub) for sub in grouped_slice(ids)]
+        chunks = [reduce_ids(table.id, sub)
+            for sub in grouped_slice(ids, CHUNK)]
         accrual_ids = set()
         for chunk in chunks:
             cursor.execute(*table.select(table.accrual,
