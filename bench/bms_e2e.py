@@ -246,25 +246,44 @@ def run(args):
     else:
         accrued = None
 
+    def summary(invoices):
+        return [(i.untaxed_amount, i.tax_amount, len(i.lines),
+                i.move.state, sum(line.debit for line in i.move.lines)
+                == sum(line.credit for line in i.move.lines))
+            for i in invoices]
+
     def invoice(customer):
         def func():
             Charge = pool.get('otwb.bms.charge')
             charges = Charge.search_ids([('party', '=', customer),
                     ('invoice_line', '=', None)])
-            invoices = Charge.invoice(charges,
-                invoice_date=dt.date(2026, 12, 31), grouping=args.grouping)
-            return [(i.untaxed_amount, i.tax_amount, len(i.lines),
-                    i.move.state, sum(line.debit for line in i.move.lines)
-                    == sum(line.credit for line in i.move.lines))
-                for i in invoices]
+            return summary(Charge.invoice(charges,
+                    invoice_date=dt.date(2026, 12, 31),
+                    grouping=args.grouping))
         return func
+
+    def billing_run():
+        Run = pool.get('otwb.bms.billing_run')
+        Invoice = pool.get('account.invoice')
+        run, = Run.create([{'kind': 'receivable',
+                    'date_to': dt.date(2026, 12, 31),
+                    'invoice_date': dt.date(2026, 12, 31),
+                    'grouping': args.grouping, 'post': True}])
+        Run.process([run])
+        return summary(Invoice.search([('type', '=', 'out')]))
 
     t0 = time.perf_counter()
     results = []
-    with stage('3. invoice + post (per customer)'):
-        for customer in (customers if not args.no_invoice else []):
-            results.extend(in_transaction(invoice(customer), context))
+    if args.invoice_by == 'run':
+        with stage('3. invoice + post (one billing run)'):
+            if not args.no_invoice:
+                results = in_transaction(billing_run, context)
             progress('invoiced %d customers' % len(results), t0)
+    else:
+        with stage('3. invoice + post (per customer)'):
+            for customer in (customers if not args.no_invoice else []):
+                results.extend(in_transaction(invoice(customer), context))
+                progress('invoiced %d customers' % len(results), t0)
     invoiced = sum(r[0] for r in results)
 
     def check():
@@ -275,7 +294,8 @@ def run(args):
     n_moves, all_posted, n_move_lines = in_transaction(
         check, context, commit=False)
     drop_db()
-    return dict(stages=stages, cpu=cpu, queries=nqueries, events=captured, charges=n_charges,
+    return dict(stages=stages, cpu=cpu, queries=nqueries, events=captured,
+        charges=n_charges,
         charged=charged, invoiced=invoiced, invoices=len(results),
         balanced=all(r[4] for r in results), n_moves=n_moves,
         all_posted=all_posted, n_move_lines=n_move_lines,
@@ -364,6 +384,10 @@ def main(argv=None):
     parser.add_argument('--grouping', default='charge_type',
         choices=['charge', 'charge_type'],
         help="invoice lines per charge or per charge type")
+    parser.add_argument('--invoice-by', default='customer',
+        choices=['customer', 'run'],
+        help="one transaction per customer (Charge.invoice) or one "
+        "billing run for all customers (one save / post of all invoices)")
     parser.add_argument('--no-invoice', action='store_true',
         help="stop after the capture (profiling)")
     args = parser.parse_args(argv)

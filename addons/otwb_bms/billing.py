@@ -118,15 +118,32 @@ class BillingRun(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_invoices(cls, runs, names):
+        "Invoices and number of charges of the runs, summed in SQL"
+        pool = Pool()
+        Charge = pool.get('otwb.bms.charge')
+        Line = pool.get('account.invoice.line')
         result = {n: {r.id: [] if n == 'invoices' else 0 for r in runs}
             for n in names}
-        for run in runs:
-            invoices = {c.invoice_line.invoice.id for c in run.charges
-                if c.invoice_line}
+        cursor = Transaction().connection.cursor()
+        charge, line = Charge.__table__(), Line.__table__()
+        for sub in grouped_slice([r.id for r in runs], CHUNK):
+            where = reduce_ids(charge.billing_run, sub)
             if 'invoices' in names:
-                result['invoices'][run.id] = sorted(invoices)
+                cursor.execute(*charge.join(line,
+                        condition=charge.invoice_line == line.id).select(
+                        charge.billing_run, line.invoice, where=where,
+                        group_by=[charge.billing_run, line.invoice]))
+                for run, invoice in cursor:
+                    result['invoices'][run].append(invoice)
             if 'charge_count' in names:
-                result['charge_count'][run.id] = len(run.charges)
+                cursor.execute(*charge.select(
+                        charge.billing_run, Count(charge.id), where=where,
+                        group_by=[charge.billing_run]))
+                for run, count in cursor:
+                    result['charge_count'][run] = count
+        if 'invoices' in names:
+            for invoices in result['invoices'].values():
+                invoices.sort()
         return result
 
     def _charge_domain(self):

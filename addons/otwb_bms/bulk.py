@@ -48,15 +48,12 @@ class BulkSQLMixin:
             checks.append((name, field, field.required,
                     cls._sql_choices(field)))
         table = cls.__table__()
-        columns = [table.create_uid, table.create_date] + [
-            Column(table, n) for n in names]
         cursor = transaction.connection.cursor()
         ids = []
-        size = backend.MAX_QUERY_PARAMS // (len(columns) + 2)
-        for sub in grouped_slice(vlist, size):
+        for sub in grouped_slice(vlist, 10000):
             rows = []
             for values in sub:
-                row = [transaction.user, CurrentTimestamp()]
+                row = []
                 for name, field, required, choices in checks:
                     value = values.get(name, defaults.get(name))
                     if required and value is None:
@@ -70,20 +67,44 @@ class BulkSQLMixin:
                             'selection' % (cls.__name__, name, value))
                     row.append(field.sql_format(value))
                 rows.append(row)
-            sub_ids = database.nextid(
-                transaction.connection, cls._table, count=len(rows))
-            if sub_ids is None:
-                # no sequence (SQLite): row by row, the database numbers
-                for row in rows:
-                    cursor.execute(*table.insert(columns, [row]))
-                    ids.append(database.lastid(cursor))
+            if backend.name == 'postgresql':
+                ids.extend(cls._sql_insert_unnest(names, rows))
                 continue
-            if len(rows) == 1:
-                sub_ids = [sub_ids]
-            cursor.execute(*table.insert([table.id] + columns,
-                    [[i] + r for i, r in zip(sub_ids, rows, strict=True)]))
-            ids.extend(sub_ids)
+            columns = [table.create_uid, table.create_date] + [
+                Column(table, n) for n in names]
+            # SQLite: row by row (in process), the database numbers
+            for row in rows:
+                cursor.execute(*table.insert(columns,
+                        [[transaction.user, CurrentTimestamp()] + row]))
+                ids.append(database.lastid(cursor))
         transaction.create_records[cls.__name__].extend(ids)
+        return ids
+
+    @classmethod
+    def _sql_insert_unnest(cls, names, rows):
+        """PostgreSQL: insert ``rows`` (values of the columns ``names``,
+        SQL formatted) with one array parameter per column (``INSERT …
+        SELECT … FROM unnest(…)``): the statement stays short whatever
+        the number of rows (psycopg parses a statement of hundreds of
+        thousands of placeholders slowly).  Returns the new ids."""
+        transaction = Transaction()
+        ids = transaction.database.nextid(
+            transaction.connection, cls._table, count=len(rows))
+        if len(rows) == 1:
+            ids = [ids]
+        types = ['INTEGER'] + [
+            cls._fields[n].sql_type().base for n in names]
+        aliases = ['"c%d"' % i for i in range(len(types))]
+        query = ('INSERT INTO "%s" ("id", "create_uid", "create_date", %s) '
+            'SELECT %s, %%s, CURRENT_TIMESTAMP, %s FROM unnest(%s) '
+            'AS "u" (%s)' % (
+                cls._table, ', '.join('"%s"' % n for n in names),
+                aliases[0], ', '.join(aliases[1:]),
+                ', '.join('%%s::%s[]' % t for t in types),
+                ', '.join(aliases)))
+        columns = [list(ids)] + [list(c) for c in zip(*rows)]
+        transaction.connection.cursor().execute(
+            query, [transaction.user] + columns)
         return ids
 
     @classmethod
