@@ -15,14 +15,20 @@ accrual run.  Then, each stage in batches committed like a worker would:
 2. **accrual** (``--accrual``): one period-end accrual run (one move);
 3. **invoice**: per customer, ``Charge.invoice`` of its open charges
    (one invoice, taxes, validate, post: one posted move per invoice;
-   the accruals are reversed).
+   the accruals are reversed), or (``--invoice-by run``) one billing
+   run for all customers in one transaction.
 
-Reports wall-clock per stage, events/s, peak RSS of this Python process
-(the PostgreSQL server's memory is not included) and the linear
-extrapolation to 100,000 events.  Writes ``bench/reports/bms_e2e.md``.
+Reports wall-clock, CPU seconds of this process and SQL statements per
+stage, events/s, peak RSS of this Python process (the PostgreSQL
+server's memory is not included) and the linear extrapolation to
+100,000 events.  Writes ``bench/reports/bms_e2e.md``
+(``BMS_BENCH_REPORT``).  ``BMS_BENCH_DB_CACHE=<dir>`` keeps a dump of
+the activated module between runs; ``BMS_SQLTIME=1`` prints the
+statements by total time per stage; ``BMS_PROFILE=<sort>`` cProfiles
+the capture.
 
 Usage: python bench/bms_e2e.py [--events N] [--bins B] [--customers C]
-       [--batch K] [--accrual]
+       [--batch K] [--accrual] [--invoice-by customer|run]
 """
 import argparse
 import collections

@@ -179,13 +179,8 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             if not charges:
                 continue
             Charge.invoice(charges, post=run.post,
-                invoice_date=run.invoice_date, grouping=run.grouping)
-            table = Charge.__table__()
-            for sub in grouped_slice(charges, CHUNK):
-                Charge.sql_update(table, {'billing_run': run.id},
-                    reduce_ids(table.id, sub)
-                    & (table.invoice_line != Null)
-                    & (table.billing_run == Null))
+                invoice_date=run.invoice_date, grouping=run.grouping,
+                billing_run=run)
 
 
     @classmethod

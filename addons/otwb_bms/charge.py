@@ -421,7 +421,8 @@ class Charge(BulkSQLMixin, ModelSQL, ModelView):
         return [('invoice_line', '!=' if invoiced else '=', None)]
 
     @classmethod
-    def invoice(cls, charges, post=True, invoice_date=None, grouping=None):
+    def invoice(cls, charges, post=True, invoice_date=None, grouping=None,
+            billing_run=None):
         """Invoice the open charges: one customer invoice per receivable
         party and invoice currency, one supplier invoice per payable party
         and currency.  The amounts are the charges converted at the rate
@@ -430,7 +431,8 @@ class Charge(BulkSQLMixin, ModelSQL, ModelView):
         ``charge_type`` one line per charge type and code summing its
         charges (every charge points to its line).  The charges are
         locked first: a concurrent run fails and is retried instead of
-        invoicing them twice.  Returns the invoices."""
+        invoicing them twice.  ``billing_run``: the run recorded on the
+        charges invoiced (in the same UPDATE).  Returns the invoices."""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         Line = pool.get('account.invoice.line')
@@ -567,12 +569,15 @@ class Charge(BulkSQLMixin, ModelSQL, ModelView):
                     writes[line.id, amount, currency].append(id_)
         for (line_id, amount, currency), items in writes.items():
             for sub in grouped_slice(sorted(items), CHUNK):
-                cls.sql_update(table, {
-                        'invoice_line': line_id,
-                        'invoiced_amount': table.amount if amount is None
-                        else amount,
-                        'invoiced_currency': currency,
-                        }, reduce_ids(table.id, sub))
+                values = {
+                    'invoice_line': line_id,
+                    'invoiced_amount': table.amount if amount is None
+                    else amount,
+                    'invoiced_currency': currency,
+                    }
+                if billing_run is not None:
+                    values['billing_run'] = int(billing_run)
+                cls.sql_update(table, values, reduce_ids(table.id, sub))
         if post and invoices:
             Invoice.validate_invoice(invoices)
             Invoice.post(invoices)
