@@ -15,19 +15,28 @@ accrual run.  Then, each stage in batches committed like a worker would:
 2. **accrual** (``--accrual``): one period-end accrual run (one move);
 3. **invoice**: per customer, ``Charge.invoice`` of its open charges
    (one invoice, taxes, validate, post: one posted move per invoice;
-   the accruals are reversed).
+   the accruals are reversed), or (``--invoice-by run``) one billing
+   run for all customers in one transaction.
 
-Reports wall-clock per stage, events/s, peak RSS of this Python process
-(the PostgreSQL server's memory is not included) and the linear
-extrapolation to 100,000 events.  Writes ``bench/reports/bms_e2e.md``.
+Reports wall-clock, CPU seconds of this process and SQL statements per
+stage, events/s, peak RSS of this Python process (the PostgreSQL
+server's memory is not included) and the linear extrapolation to
+100,000 events.  Writes ``bench/reports/bms_e2e.md``
+(``BMS_BENCH_REPORT``).  ``BMS_BENCH_DB_CACHE=<dir>`` keeps a dump of
+the activated module between runs; ``BMS_SQLTIME=1`` prints the
+statements by total time per stage; ``BMS_PROFILE=<sort>`` cProfiles
+the capture.
 
 Usage: python bench/bms_e2e.py [--events N] [--bins B] [--customers C]
-       [--batch K] [--accrual]
+       [--batch K] [--accrual] [--invoice-by customer|run]
 """
 import argparse
+import collections
+import contextlib
 import datetime as dt
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -43,6 +52,44 @@ DB = os.environ.get('BMS_BENCH_DB', 'bench_bms_e2e')
 
 def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _count_queries():
+    """Count the SQL statements sent by this process (a one-element list,
+    incremented by every cursor execute of the PostgreSQL backend)."""
+    from trytond.backend.postgresql import database
+    counter = [0]
+    execute = database.LoggingCursor.execute
+    timing = os.environ.get('BMS_SQLTIME')
+
+    def counting(self, query, *args, **kwargs):
+        counter[0] += 1
+        if not timing:
+            return execute(self, query, *args, **kwargs)
+        t0 = time.perf_counter()
+        try:
+            return execute(self, query, *args, **kwargs)
+        finally:
+            # statements by shape: the lists of parameters collapsed
+            shape = re.sub(r'(%s, )+%s', '%s...', str(query))[:160]
+            SQL_TIMES[shape][0] += 1
+            SQL_TIMES[shape][1] += time.perf_counter() - t0
+    database.LoggingCursor.execute = counting
+    return counter
+
+
+# BMS_SQLTIME=1: wall-clock seconds per statement shape, printed per stage
+SQL_TIMES = collections.defaultdict(lambda: [0, 0.0])
+
+
+def print_sql_times(name):
+    if not SQL_TIMES:
+        return
+    print('-- SQL by total time, stage %s' % name, file=sys.stderr)
+    for shape, (n, seconds) in sorted(SQL_TIMES.items(),
+            key=lambda i: -i[1][1])[:15]:
+        print('%8.2f s %6d x  %s' % (seconds, n, shape), file=sys.stderr)
+    SQL_TIMES.clear()
 
 
 def progress(text, t0):
@@ -108,24 +155,34 @@ def run(args):
     os.environ['TRYTOND_DATABASE_URI'] = \
         'postgresql://postgres@127.0.0.1:5432/'
     os.environ['DB_NAME'] = DB
-    os.environ.pop('DB_CACHE', None)
+    # a private dump directory (BMS_BENCH_DB_CACHE) saves the module
+    # activation between runs; not counted anyway
+    if os.environ.get('BMS_BENCH_DB_CACHE'):
+        os.environ['DB_CACHE'] = os.environ['BMS_BENCH_DB_CACHE']
+    else:
+        os.environ.pop('DB_CACHE', None)
     from trytond.tests.test_tryton import activate_module, drop_db
     drop_db()
-    stages, cpu = {}, {}
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    activate_module(['otwb_bms'])
-    stages['activate module (not counted)'] = time.perf_counter() - t0
-    cpu['activate module (not counted)'] = time.process_time() - c0
+    queries = _count_queries()
+    stages, cpu, nqueries = {}, {}, {}
+
+    @contextlib.contextmanager
+    def stage(name):
+        "Wall-clock, CPU seconds of this process and SQL queries of a stage"
+        t0, c0, q0 = time.perf_counter(), time.process_time(), queries[0]
+        yield
+        stages[name] = time.perf_counter() - t0
+        cpu[name] = time.process_time() - c0
+        nqueries[name] = queries[0] - q0
+        print_sql_times(name)
+
+    with stage('activate module (not counted)'):
+        activate_module(['otwb_bms'])
     from trytond.pool import Pool
     pool = Pool(DB)
 
-    t0 = time.perf_counter()
-
-    c0 = time.process_time()
-    ids = in_transaction(lambda: setup(args))
-    stages['setup data (not counted)'] = time.perf_counter() - t0
-    cpu['setup data (not counted)'] = time.process_time() - c0
+    with stage('setup data (not counted)'):
+        ids = in_transaction(lambda: setup(args))
     context = {'company': ids['company']}
     bins, customers = ids['bins'], ids['customers']
     start = dt.date(2026, 3, 1)
@@ -159,14 +216,12 @@ def run(args):
         profile = cProfile.Profile()
         profile.enable()
     t0 = time.perf_counter()
-    c0 = time.process_time()
     captured = 0
-    for i in range(0, len(vlist), args.batch):
-        captured += in_transaction(capture(vlist[i:i + args.batch]),
-            context)
-        progress('captured %d events' % captured, t0)
-    stages['1. capture + rate events'] = time.perf_counter() - t0
-    cpu['1. capture + rate events'] = time.process_time() - c0
+    with stage('1. capture + rate events'):
+        for i in range(0, len(vlist), args.batch):
+            captured += in_transaction(capture(vlist[i:i + args.batch]),
+                context)
+            progress('captured %d events' % captured, t0)
     if profile:
         import pstats
         profile.disable()
@@ -175,9 +230,15 @@ def run(args):
     del vlist
 
     def count():
-        Charge = pool.get('otwb.bms.charge')
-        charges = Charge.search([])
-        return len(charges), sum((c.amount for c in charges), D(0))
+        # in SQL: instantiating hundreds of thousands of charges would
+        # weigh on the peak memory measured
+        from sql.aggregate import Count, Sum
+        from trytond.transaction import Transaction
+        table = pool.get('otwb.bms.charge').__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(Count(table.id), Sum(table.amount)))
+        n, total = cursor.fetchone()
+        return n, D(str(total or 0))
     n_charges, charged = in_transaction(count, context, commit=False)
 
     if args.accrual:
@@ -186,36 +247,49 @@ def run(args):
             accrual, = Accrual.create([{'date': dt.date(2026, 12, 31)}])
             Accrual.post([accrual])
             return accrual.revenue
-        t0 = time.perf_counter()
-        c0 = time.process_time()
-        accrued = in_transaction(accrue, context)
-        stages['2. accrual run (1 move)'] = time.perf_counter() - t0
-        cpu['2. accrual run (1 move)'] = time.process_time() - c0
+        with stage('2. accrual run (1 move)'):
+            accrued = in_transaction(accrue, context)
     else:
         accrued = None
+
+    def summary(invoices):
+        return [(i.untaxed_amount, i.tax_amount, len(i.lines),
+                i.move.state, sum(line.debit for line in i.move.lines)
+                == sum(line.credit for line in i.move.lines))
+            for i in invoices]
 
     def invoice(customer):
         def func():
             Charge = pool.get('otwb.bms.charge')
-            charges = Charge.search([('party', '=', customer),
+            charges = Charge.search_ids([('party', '=', customer),
                     ('invoice_line', '=', None)])
-            invoices = Charge.invoice(charges,
-                invoice_date=dt.date(2026, 12, 31), grouping=args.grouping)
-            return [(i.untaxed_amount, i.tax_amount, len(i.lines),
-                    i.move.state, sum(line.debit for line in i.move.lines)
-                    == sum(line.credit for line in i.move.lines))
-                for i in invoices]
+            return summary(Charge.invoice(charges,
+                    invoice_date=dt.date(2026, 12, 31),
+                    grouping=args.grouping))
         return func
 
-    t0 = time.perf_counter()
+    def billing_run():
+        Run = pool.get('otwb.bms.billing_run')
+        Invoice = pool.get('account.invoice')
+        run, = Run.create([{'kind': 'receivable',
+                    'date_to': dt.date(2026, 12, 31),
+                    'invoice_date': dt.date(2026, 12, 31),
+                    'grouping': args.grouping, 'post': True}])
+        Run.process([run])
+        return summary(Invoice.search([('type', '=', 'out')]))
 
-    c0 = time.process_time()
+    t0 = time.perf_counter()
     results = []
-    for customer in (customers if not args.no_invoice else []):
-        results.extend(in_transaction(invoice(customer), context))
-        progress('invoiced %d customers' % len(results), t0)
-    stages['3. invoice + post (per customer)'] = time.perf_counter() - t0
-    cpu['3. invoice + post (per customer)'] = time.process_time() - c0
+    if args.invoice_by == 'run':
+        with stage('3. invoice + post (one billing run)'):
+            if not args.no_invoice:
+                results = in_transaction(billing_run, context)
+            progress('invoiced %d customers' % len(results), t0)
+    else:
+        with stage('3. invoice + post (per customer)'):
+            for customer in (customers if not args.no_invoice else []):
+                results.extend(in_transaction(invoice(customer), context))
+                progress('invoiced %d customers' % len(results), t0)
     invoiced = sum(r[0] for r in results)
 
     def check():
@@ -226,7 +300,8 @@ def run(args):
     n_moves, all_posted, n_move_lines = in_transaction(
         check, context, commit=False)
     drop_db()
-    return dict(stages=stages, cpu=cpu, events=captured, charges=n_charges,
+    return dict(stages=stages, cpu=cpu, queries=nqueries, events=captured,
+        charges=n_charges,
         charged=charged, invoiced=invoiced, invoices=len(results),
         balanced=all(r[4] for r in results), n_moves=n_moves,
         all_posted=all_posted, n_move_lines=n_move_lines,
@@ -262,17 +337,20 @@ def report(r, argv):
         'customers), default card: storage per pallet-day (min 2.00), '
         'handling per order, fuel 8 % of storage; VAT 6 %',
         '',
-        '| stage | wall-clock s | CPU s (this process) | events/s |',
-        '|---|---:|---:|---:|',
+        '| stage | wall-clock s | CPU s (this process) | SQL queries '
+        '| events/s |',
+        '|---|---:|---:|---:|---:|',
         ]
     for name, seconds in r['stages'].items():
         rate = '' if 'not counted' in name else \
             f"{r['events'] / seconds:,.0f}"
         lines.append(f'| {name} | {seconds:.1f} | '
-            f"{r['cpu'].get(name, 0):.1f} | {rate} |")
+            f"{r['cpu'].get(name, 0):.1f} | "
+            f"{r['queries'].get(name, 0):,} | {rate} |")
     lines += [
         f"| **total events → posted moves** | **{total:.1f}** | "
         f"{sum(v for k, v in r['cpu'].items() if k in counted):.1f} | "
+        f"{sum(v for k, v in r['queries'].items() if k in counted):,} | "
         f"{r['events'] / total:,.0f} |",
         '',
         f"- charges: {r['charges']:,} ({r['charged']:,} CNY); invoices: "
@@ -312,6 +390,10 @@ def main(argv=None):
     parser.add_argument('--grouping', default='charge_type',
         choices=['charge', 'charge_type'],
         help="invoice lines per charge or per charge type")
+    parser.add_argument('--invoice-by', default='customer',
+        choices=['customer', 'run'],
+        help="one transaction per customer (Charge.invoice) or one "
+        "billing run for all customers (one save / post of all invoices)")
     parser.add_argument('--no-invoice', action='store_true',
         help="stop after the capture (profiling)")
     args = parser.parse_args(argv)

@@ -403,7 +403,7 @@ class CrashRecoveryTestCase(unittest.TestCase):
         rpc.model.otwb.bms.billing_run.process([run], context)
         rows = self.sql(
             "SELECT c.id, c.invoiced_amount, l.id, "
-            "l.quantity * l.unit_price, l.invoice "
+            "CAST(l.quantity * l.unit_price AS numeric(16, 2)), l.invoice "
             "FROM otwb_bms_charge c "
             "JOIN account_invoice_line l ON l.id = c.invoice_line "
             "WHERE c.id = ANY(%s)", list(open_charges))

@@ -16,6 +16,8 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
+from .bulk import CHUNK
+
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 # charge types accrued on the duty product's accounts (duty.py)
 CUSTOMS_CHARGES = {'duty', 'tax'}
@@ -116,15 +118,32 @@ class BillingRun(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_invoices(cls, runs, names):
+        "Invoices and number of charges of the runs, summed in SQL"
+        pool = Pool()
+        Charge = pool.get('otwb.bms.charge')
+        Line = pool.get('account.invoice.line')
         result = {n: {r.id: [] if n == 'invoices' else 0 for r in runs}
             for n in names}
-        for run in runs:
-            invoices = {c.invoice_line.invoice.id for c in run.charges
-                if c.invoice_line}
+        cursor = Transaction().connection.cursor()
+        charge, line = Charge.__table__(), Line.__table__()
+        for sub in grouped_slice([r.id for r in runs], CHUNK):
+            where = reduce_ids(charge.billing_run, sub)
             if 'invoices' in names:
-                result['invoices'][run.id] = sorted(invoices)
+                cursor.execute(*charge.join(line,
+                        condition=charge.invoice_line == line.id).select(
+                        charge.billing_run, line.invoice, where=where,
+                        group_by=[charge.billing_run, line.invoice]))
+                for run, invoice in cursor:
+                    result['invoices'][run].append(invoice)
             if 'charge_count' in names:
-                result['charge_count'][run.id] = len(run.charges)
+                cursor.execute(*charge.select(
+                        charge.billing_run, Count(charge.id), where=where,
+                        group_by=[charge.billing_run]))
+                for run, count in cursor:
+                    result['charge_count'][run] = count
+        if 'invoices' in names:
+            for invoices in result['invoices'].values():
+                invoices.sort()
         return result
 
     def _charge_domain(self):
@@ -153,7 +172,8 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         Charge = pool.get('otwb.bms.charge')
         cls.lock(runs)
         cls._check_post_access(runs)
-        todo = [(run, Charge.search(run._charge_domain(),
+        # ids: a run's charges are tens of thousands
+        todo = [(run, Charge.search_ids(run._charge_domain(),
                     order=[('id', 'ASC')])) for run in runs]
         # the configuration all runs need is checked before any charge
         # is invoiced: a run fails whole, never half done
@@ -162,13 +182,8 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             if not charges:
                 continue
             Charge.invoice(charges, post=run.post,
-                invoice_date=run.invoice_date, grouping=run.grouping)
-            table = Charge.__table__()
-            for sub in grouped_slice([c.id for c in charges]):
-                Charge.sql_update(table, {'billing_run': run.id},
-                    reduce_ids(table.id, sub)
-                    & (table.invoice_line != Null)
-                    & (table.billing_run == Null))
+                invoice_date=run.invoice_date, grouping=run.grouping,
+                billing_run=run)
 
 
     @classmethod
@@ -394,7 +409,8 @@ class Accrual(Workflow, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         table = Charge.__table__()
         ids = sorted({int(c) for c in charges})
-        chunks = [reduce_ids(table.id, sub) for sub in grouped_slice(ids)]
+        chunks = [reduce_ids(table.id, sub)
+            for sub in grouped_slice(ids, CHUNK)]
         accrual_ids = set()
         for chunk in chunks:
             cursor.execute(*table.select(table.accrual,

@@ -5,8 +5,8 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Column, Expression, Null
-from sql.functions import CurrentTimestamp
+from sql import Null
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import ValidationError
@@ -16,6 +16,7 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
+from .bulk import CHUNK, BulkSQLMixin
 from .engine import rating
 from .rate_card import CHARGE_TYPES, MODES
 
@@ -27,7 +28,7 @@ def _dec(value):
     return None if value is None else Decimal(str(value))
 
 
-class BillableEvent(ModelSQL, ModelView):
+class BillableEvent(BulkSQLMixin, ModelSQL, ModelView):
     "Billable Event"
     __name__ = 'otwb.bms.event'
     __string__ = "Billable Event"
@@ -112,23 +113,50 @@ class BillableEvent(ModelSQL, ModelView):
     def capture(cls, vlist):
         """Create the events not captured yet (unique on source and
         activity) and rate them; returns the new events."""
-        keys = {(str(v['source']), v['activity']) for v in vlist}
-        existing = {(str(e.source), e.activity) for e in cls.search([
-                    ('source', 'in', list({k[0] for k in keys})),
-                    ])}
         todo, seen = [], set()
         for values in vlist:
             key = (str(values['source']), values['activity'])
-            if key in existing or key in seen:
+            if key in seen:
                 continue
             seen.add(key)
             values = values.copy()
-            values['source'] = str(values['source'])
+            values['source'] = key[0]
             todo.append(values)
-        events = cls.create(todo) if todo else []
-        if events:
-            cls.rate(events)
+        existing = cls._captured(seen)
+        todo = [v for v in todo if (v['source'], v['activity'])
+            not in existing]
+        if not todo:
+            return []
+        # one multi-row INSERT per batch; the unique index on source and
+        # activity still guarantees exactly once against a concurrent
+        # capture (its transaction fails here and is retried)
+        try:
+            ids = cls.sql_insert(todo)
+        except backend.DatabaseIntegrityError as exc:
+            raise ValidationError(
+                gettext('otwb_bms.msg_event_unique')) from exc
+        events = cls.browse_slices(ids)
+        cls.rate(events)
         return events
+
+    @classmethod
+    def _captured(cls, keys):
+        """The (source, activity) pairs of ``keys`` already captured: one
+        query per activity and chunk of sources (the unique index on
+        source and activity), without instantiating events."""
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        by_activity = defaultdict(list)
+        for source, activity in keys:
+            by_activity[activity].append(source)
+        found = set()
+        for activity, sources in sorted(by_activity.items()):
+            for sub in grouped_slice(sorted(sources), CHUNK):
+                cursor.execute(*table.select(table.source, table.activity,
+                        where=(table.activity == activity)
+                        & table.source.in_(list(sub))))
+                found.update(cursor)
+        return found
 
     def to_engine(self):
         return rating.RatingEvent(
@@ -205,9 +233,14 @@ class BillableEvent(ModelSQL, ModelView):
                     'unit': charge.unit,
                     'explanation': charge.explanation[:1000],
                     })
-        charges = Charge.create(vlist) if vlist else []
+        # the rows are computed here: one multi-row INSERT per batch
+        # instead of the ORM's per-record validation
+        charges = Charge.browse_slices(Charge.sql_insert(vlist))
         if events:
-            cls.write(events, {'state': 'rated'})
+            table = cls.__table__()
+            for sub in grouped_slice([e.id for e in events], CHUNK):
+                cls.sql_update(table, {'state': 'rated'},
+                    reduce_ids(table.id, sub))
         return charges
 
     @classmethod
@@ -284,7 +317,7 @@ class BillableEvent(ModelSQL, ModelView):
         return adjustments
 
 
-class Charge(ModelSQL, ModelView):
+class Charge(BulkSQLMixin, ModelSQL, ModelView):
     "Charge"
     __name__ = 'otwb.bms.charge'
     __string__ = "Charge"
@@ -357,37 +390,6 @@ class Charge(ModelSQL, ModelView):
     def default_adjustment(cls):
         return False
 
-    @classmethod
-    def sql_update(cls, table, values, where):
-        """Set bookkeeping columns (``accrual``, ``accrual_reversal``,
-        ``invoice_line``, ``invoiced_amount``, …: foreign keys and amounts
-        without validation rules) on the charges matching the SQL
-        condition ``where`` on ``table`` (a ``cls.__table__()``) in one
-        UPDATE, without
-        per-record ORM work; the transaction's record caches of charges
-        are cleared like ``write`` does.  Only for mass runs (accrual,
-        invoicing) over tens of thousands of charges."""
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        columns = [table.write_uid, table.write_date]
-        sql_values = [transaction.user, CurrentTimestamp()]
-        for name, value in values.items():
-            columns.append(Column(table, name))
-            if not isinstance(value, Expression):
-                value = cls._fields[name].sql_format(value)
-            sql_values.append(value)
-        cursor.execute(*table.update(columns, sql_values, where=where))
-        cls.clear_caches()
-
-    @classmethod
-    def clear_caches(cls):
-        "Forget the cached charges of this transaction (after raw SQL)"
-        transaction = Transaction()
-        transaction.counter += 1
-        for cache in transaction.cache.values():
-            if cls.__name__ in cache:
-                cache[cls.__name__].clear()
-
     def get_rec_name(self, name):
         return '%s %s %s %s' % (
             self.charge_type, self.amount, self.currency.code,
@@ -420,7 +422,8 @@ class Charge(ModelSQL, ModelView):
         return [('invoice_line', '!=' if invoiced else '=', None)]
 
     @classmethod
-    def invoice(cls, charges, post=True, invoice_date=None, grouping=None):
+    def invoice(cls, charges, post=True, invoice_date=None, grouping=None,
+            billing_run=None):
         """Invoice the open charges: one customer invoice per receivable
         party and invoice currency, one supplier invoice per payable party
         and currency.  The amounts are the charges converted at the rate
@@ -429,7 +432,8 @@ class Charge(ModelSQL, ModelView):
         ``charge_type`` one line per charge type and code summing its
         charges (every charge points to its line).  The charges are
         locked first: a concurrent run fails and is retried instead of
-        invoicing them twice.  Returns the invoices."""
+        invoicing them twice.  ``billing_run``: the run recorded on the
+        charges invoiced (in the same UPDATE).  Returns the invoices."""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         Line = pool.get('account.invoice.line')
@@ -445,13 +449,13 @@ class Charge(ModelSQL, ModelView):
         if not product:
             raise ValidationError(gettext('otwb_bms.msg_no_service_product'))
         ids = sorted({int(c) for c in charges})
-        cls.lock(cls.browse(ids))
+        cls.lock(ids)
         # read again after the lock, as rows (no record instances: the
         # charges of a run are tens of thousands)
         cursor = Transaction().connection.cursor()
         table = cls.__table__()
         rows = []
-        for sub in grouped_slice(ids):
+        for sub in grouped_slice(ids, CHUNK):
             cursor.execute(*table.select(
                     table.id, table.company, table.kind, table.party,
                     table.currency, table.charge_type, table.code,
@@ -482,8 +486,10 @@ class Charge(ModelSQL, ModelView):
                     invoice_currencies[key].id)].append(row)
         explanations = {}
         if grouping == 'charge':
-            explanations = {c.id: c.explanation
-                for c in cls.browse([r[0] for r in rows])}
+            for sub in grouped_slice([r[0] for r in rows], CHUNK):
+                cursor.execute(*table.select(table.id, table.explanation,
+                        where=reduce_ids(table.id, sub)))
+                explanations.update(cursor)
         invoices = []
         converted = {}
         rates = {}
@@ -567,13 +573,16 @@ class Charge(ModelSQL, ModelView):
                     amount, currency = converted[id_]
                     writes[line.id, amount, currency].append(id_)
         for (line_id, amount, currency), items in writes.items():
-            for sub in grouped_slice(sorted(items)):
-                cls.sql_update(table, {
-                        'invoice_line': line_id,
-                        'invoiced_amount': table.amount if amount is None
-                        else amount,
-                        'invoiced_currency': currency,
-                        }, reduce_ids(table.id, sub))
+            for sub in grouped_slice(sorted(items), CHUNK):
+                values = {
+                    'invoice_line': line_id,
+                    'invoiced_amount': table.amount if amount is None
+                    else amount,
+                    'invoiced_currency': currency,
+                    }
+                if billing_run is not None:
+                    values['billing_run'] = int(billing_run)
+                cls.sql_update(table, values, reduce_ids(table.id, sub))
         if post and invoices:
             Invoice.validate_invoice(invoices)
             Invoice.post(invoices)
@@ -589,7 +598,7 @@ class Charge(ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         table = cls.__table__()
         needs = set()
-        for sub in grouped_slice(sorted({int(c) for c in charges})):
+        for sub in grouped_slice(sorted({int(c) for c in charges}), CHUNK):
             cursor.execute(*table.select(
                     table.company, table.kind, table.charge_type,
                     table.accrual != Null,
