@@ -179,7 +179,9 @@ class RPCTestBase(unittest.TestCase):
         order = dict(cls.valid['intake'], external_id='FUZZ-ORDER')
         answer, = cls.ok(cls.api, 'model.otwb.oms.intake.submit', [order],
             {})
-        assert answer['status'] == 'accepted', answer
+        # accepted, or a duplicate when another test class of the process
+        # (test_rpc_nul) submitted it to the shared server before
+        assert answer['status'] in {'accepted', 'duplicate'}, answer
 
     @classmethod
     def ok(cls, client, method, *params):
