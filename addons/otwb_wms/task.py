@@ -6,6 +6,8 @@ import datetime as dt
 from sql import Literal, Null, With
 from sql.conditionals import Case, Coalesce, NullIf
 from sql.functions import CurrentTimestamp
+from sql.operators import Concat
+from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
@@ -38,6 +40,8 @@ STATES = [
     ]
 OPEN_STATES = {'pending', 'assigned', 'in_progress'}
 CLAIMED_STATES = {'assigned', 'in_progress'}
+# most tasks a device claims at once (claim_batch)
+MAX_BATCH = 50
 MOVING_TYPES = {'putaway', 'replenish', 'move'}
 
 
@@ -165,6 +169,7 @@ class Task(Workflow, ModelSQL, ModelView):
                 })
         cls.__rpc__.update({
                 'claim_next': RPC(readonly=False),
+                'claim_batch': RPC(readonly=False),
                 'heartbeat': RPC(readonly=False),
                 'complete': RPC(readonly=False),
                 'report_failure': RPC(readonly=False),
@@ -437,6 +442,26 @@ class Task(Workflow, ModelSQL, ModelView):
         On PostgreSQL the claim is an UPDATE of one row selected FOR UPDATE
         SKIP LOCKED, so two devices never receive the same task.
         """
+        tasks = cls._claim(device, types, warehouse, 1)
+        return tasks[0] if tasks else None
+
+    @classmethod
+    def claim_batch(cls, device, limit, types=None, warehouse=None):
+        """Claim atomically up to limit pending tasks for the device, as a
+        warehouse order: the next ones in queue order (priority, then the
+        wave's pick path sequence).
+
+        Returns the list of task dicts, empty when the queue is empty.
+        Each task is claimed exactly as by claim_next (one statement)."""
+        if (isinstance(limit, bool) or not isinstance(limit, int)
+                or not 1 <= limit <= MAX_BATCH):
+            raise AccessError(gettext(
+                    'otwb_wms.msg_invalid_batch_limit',
+                    value=repr(limit)[:40], maximum=MAX_BATCH))
+        return cls._claim(device, types, warehouse, limit)
+
+    @classmethod
+    def _claim(cls, device, types, warehouse, limit):
         cls._check_write_access()
         if not searchable(device, 64) or not device.strip():
             raise AccessError(gettext(
@@ -463,47 +488,94 @@ class Task(Workflow, ModelSQL, ModelView):
         company = transaction.context.get('company')
         if company:
             where &= table.company == company
+        order = [table.priority.asc, table.wave.asc.nulls_last,
+            table.sequence.asc.nulls_last, table.id.asc]
         selected = table.select(
-            table.id, where=where,
-            order_by=[table.priority.asc, table.wave.asc.nulls_last,
-                table.sequence.asc.nulls_last, table.id.asc],
-            limit=1)
+            table.id, where=where, order_by=order, limit=limit)
         if database.has_select_for():
             For = database.get_select_for_skip_locked()
             selected.for_ = For('UPDATE')
         now = CurrentTimestamp()
+        values = ['assigned', device.strip(), transaction.user, now, now,
+            now, transaction.user]
+        columns = [table.state, table.device, table.operator,
+            table.claimed_at, table.heartbeat_at, table.write_date,
+            table.write_uid]
         if database.has_returning():
-            # The candidate is chosen once in a CTE: PostgreSQL would
-            # otherwise re-run an IN (... LIMIT 1) sub-query per row and
-            # could claim several tasks at once.
+            # The candidates are chosen once in a CTE: PostgreSQL would
+            # otherwise re-run an IN (... LIMIT n) sub-query per row and
+            # could claim more tasks than asked.
             candidate = With('id', query=selected)
-            query = table.update(
-                [table.state, table.device, table.operator,
-                    table.claimed_at, table.heartbeat_at, table.write_date,
-                    table.write_uid],
-                ['assigned', device.strip(), transaction.user, now, now,
-                    now, transaction.user],
-                where=table.id.in_(candidate.select(candidate.id))
-                & (table.state == 'pending'),
-                with_=[candidate], returning=[table.id])
-            cursor.execute(*query)
-            row = cursor.fetchone()
+            cursor.execute(*table.update(columns, values,
+                    where=table.id.in_(candidate.select(candidate.id))
+                    & (table.state == 'pending'),
+                    with_=[candidate],
+                    returning=[table.id] + cls._device_columns(table)))
+            rows = cursor.fetchall()
         else:
             cursor.execute(*selected)
-            row = cursor.fetchone()
-            if row:
-                cursor.execute(*table.update(
-                        [table.state, table.device, table.operator,
-                            table.claimed_at, table.heartbeat_at],
-                        ['assigned', device.strip(), transaction.user,
-                            now, now],
-                        where=(table.id == row[0])
+            ids = [r[0] for r in cursor]
+            if ids:
+                # SQLite: one writer at a time, the rows stay pending
+                cursor.execute(*table.update(columns, values,
+                        where=table.id.in_(ids)
                         & (table.state == 'pending')))
-        if not row:
-            return None
-        cls._drop_cached(row[0])
-        task = cls(row[0])
-        return task._device_dict()
+            rows = [(i,) for i in ids]
+        for row in rows:
+            cls._drop_cached(row[0])
+        # the tasks as the device gets them, from the same statement (one
+        # round trip for the whole claim on PostgreSQL) when the names
+        # need no translation
+        if database.has_returning() and (
+                transaction.language == config.get('database', 'language')):
+            tasks = [cls._device_row(r) for r in rows]
+        else:
+            tasks = [cls(r[0])._device_dict() for r in rows]
+        key = {id_: i for i, id_ in enumerate(cls._queue_order(
+                    [t['id'] for t in tasks]))}
+        return sorted(tasks, key=lambda t: key[t['id']])
+
+    @classmethod
+    def _queue_order(cls, ids):
+        "The tasks in queue order (UPDATE ... RETURNING keeps none)"
+        if len(ids) < 2:
+            return ids
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.id, where=table.id.in_(ids),
+                order_by=[table.priority.asc, table.wave.asc.nulls_last,
+                    table.sequence.asc.nulls_last, table.id.asc]))
+        return [r[0] for r in cursor]
+
+    @classmethod
+    def _device_columns(cls, table):
+        "The columns of _device_row, as expressions on the task table"
+        pool = Pool()
+        product = pool.get('product.product').__table__()
+        lot = pool.get('stock.lot').__table__()
+
+        def bin_name(column):
+            location = pool.get('stock.location').__table__()
+            return location.select(
+                Case((location.code != Null, Concat(Concat(Concat(
+                                    '[', location.code), '] '),
+                            location.name)),
+                    else_=location.name),
+                where=location.id == column)
+        return [table.type, table.state, table.priority, table.sequence,
+            table.product,
+            product.select(product.code, where=product.id == table.product),
+            lot.select(lot.number, where=lot.id == table.lot),
+            table.quantity,
+            bin_name(table.from_location), bin_name(table.to_location)]
+
+    @classmethod
+    def _device_row(cls, row):
+        "The task dict sent to devices from (id, *_device_columns)"
+        keys = ['id', 'type', 'state', 'priority', 'sequence', 'product',
+            'product_code', 'lot', 'quantity', 'from_location',
+            'to_location']
+        return dict(zip(keys, row))
 
     @classmethod
     def _drop_cached(cls, task_id):
@@ -533,19 +605,24 @@ class Task(Workflow, ModelSQL, ModelView):
         cls._drop_cached(task.id)
 
     def _device_dict(self):
-        # one read of the task, one of its product and lot, one of both
-        # locations, rather than a read per attribute
-        # (read as the attributes are: without access checks)
-        Location = Pool().get('stock.location')
+        # one read of the task with its product, lot and both bins: one
+        # query per table and only the columns sent (the locations' full
+        # records and their rec_name function field cost more than the
+        # claim itself); read as the attributes are: without access checks
         with without_check_access():
             values, = self.read([self.id], [
                     'type', 'state', 'priority', 'sequence', 'product',
                     'product.code', 'lot.number', 'quantity',
-                    'from_location', 'to_location'])
-            names = {v['id']: v['rec_name'] for v in Location.read(
-                    [i for i in (values['from_location'],
-                            values['to_location']) if i is not None],
-                    ['rec_name'])}
+                    'from_location.code', 'from_location.name',
+                    'to_location.code', 'to_location.name'])
+
+        def bin_name(location):
+            # as stock.location's rec_name: "[code] name"
+            if not location:
+                return None
+            if location['code']:
+                return '[%s] %s' % (location['code'], location['name'])
+            return location['name']
         return {
             'id': self.id,
             'type': values['type'],
@@ -556,8 +633,8 @@ class Task(Workflow, ModelSQL, ModelView):
             'product_code': (values.get('product.') or {}).get('code'),
             'lot': (values.get('lot.') or {}).get('number'),
             'quantity': values['quantity'],
-            'from_location': names.get(values['from_location']),
-            'to_location': names.get(values['to_location']),
+            'from_location': bin_name(values.get('from_location.')),
+            'to_location': bin_name(values.get('to_location.')),
             }
 
     @classmethod
