@@ -3,21 +3,30 @@
 # this repository contains the full copyright notices and license terms.
 """Warehouse task claims per second over XML-RPC on PostgreSQL.
 
-Builds the demo database, serves it with a real ``trytond`` process on a
-loopback port and measures, in one run:
+Builds the demo database, serves it on a loopback port and measures:
 
 1. ``otwb.wms.task.claim_next`` by ``--clients`` device processes at once
    (the atomic claim: one UPDATE of the row selected FOR UPDATE SKIP
-   LOCKED), claims/s;
-2. the same by one device process (baseline: no concurrency);
-3. the naive claim by ``--clients`` processes (baseline): search the first
-   pending task, then press its ``claim`` button (the row is locked, a task
-   claimed meanwhile is refused and the device searches again).
+   LOCKED, returning the task), claims/s, the server run as in production
+   (docs/deployment.md): gunicorn with ``--workers`` processes of Tryton's
+   WSGI application;
+2. ``claim_batch`` (a warehouse order of ``--batch`` tasks per call) by
+   the same devices and server, tasks claimed/s;
+
+and the baselines:
+
+3. ``claim_next`` by the devices against one ``trytond`` process (Tryton's
+   own threaded server, one GIL);
+4. ``claim_next`` by one device (no concurrency), same single process;
+5. the naive claim by the devices, same single process: search the first
+   pending task, then press its ``claim`` button (the row is locked, a
+   task claimed meanwhile is refused and the device searches again).
 
 Each phase gets its own pending move tasks (inserted in one statement) in
 the Shanghai warehouse; the devices claim until the queue is empty.  Every
 phase checks that no task was claimed twice.  The machine's load (other
-jobs included) and the server's CPU time per claim are measured beside.
+jobs included) and the CPU time per claim of the server processes,
+PostgreSQL and the devices are measured beside.
 
 Writes bench/reports/wms_claims.md.
 """
@@ -50,8 +59,35 @@ def process_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-def _device(server, login, password, mode, device, warehouse, barrier,
-        out):
+def group_cpu(server_pid):
+    """CPU seconds of the server (with its worker processes), of
+    PostgreSQL and of this benchmark's device processes"""
+    me = os.getpid()
+    tick = os.sysconf('SC_CLK_TCK')
+    groups = {'server': 0.0, 'postgresql': 0.0, 'devices': 0.0}
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % pid) as fp:
+                fields = fp.read().rsplit(')', 1)[1].split()
+            with open('/proc/%s/cmdline' % pid, 'rb') as fp:
+                command = fp.read().split(b'\0')[0]
+        except OSError:
+            continue
+        ppid = int(fields[1])
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(pid) == server_pid or ppid == server_pid:
+            groups['server'] += seconds
+        elif b'postgres' in command:
+            groups['postgresql'] += seconds
+        elif ppid == me:
+            groups['devices'] += seconds
+    return groups
+
+
+def _device(server, login, password, mode, device, warehouse, batch,
+        barrier, out):
     "One device process: claim until the queue is empty"
     rpc = server.login(login, password)
     Task = rpc.model.otwb.wms.task
@@ -72,6 +108,12 @@ def _device(server, login, password, mode, device, warehouse, barrier,
                     conflicts += 1  # claimed by another device meanwhile
                     continue
                 claimed.append(ids[0])
+            elif mode == 'claim_batch':
+                tasks = Task.claim_batch(
+                    device, batch, ['move'], warehouse, {})
+                if not tasks:
+                    break
+                claimed.extend(t['id'] for t in tasks)
             else:
                 task = Task.claim_next(device, ['move'], warehouse, {})
                 if not task:
@@ -87,9 +129,13 @@ def main():
     parser.add_argument('--uri', default=os.environ.get(
             'OTWB_POSTGRESQL_URI', 'postgresql://postgres@127.0.0.1:5432/'))
     parser.add_argument('--clients', type=int, default=8)
+    parser.add_argument('--workers', type=int, default=4,
+        help="gunicorn worker processes serving the main phases")
+    parser.add_argument('--batch', type=int, default=5,
+        help="tasks per claim_batch call")
     parser.add_argument('--tasks', type=int, default=6000,
         help="tasks claimed by the concurrent devices")
-    parser.add_argument('--baseline-tasks', type=int, default=1000,
+    parser.add_argument('--baseline-tasks', type=int, default=2000,
         help="tasks of each baseline phase")
     args = parser.parse_args()
 
@@ -105,7 +151,6 @@ def main():
     print("building the demo database …", flush=True)
     load_before = os.getloadavg()
     server.build()
-    server.start()
     dsn = args.uri.rstrip('/') + '/' + server.database
 
     def sql(query, *params):
@@ -138,22 +183,22 @@ def main():
 
     ctx = multiprocessing.get_context('fork')
 
-    def phase(name, mode, clients, count):
+    def phase(name, mode, clients, count, workers):
         seed(count)
         out, barrier = ctx.Queue(), ctx.Barrier(clients + 1)
         procs = [ctx.Process(target=_device, args=(server,
                     'warehouse_operator', DEMO_PASSWORD, mode,
                     'BENCH-%s-%02d' % (mode.upper(), i), warehouse,
-                    barrier, out))
+                    args.batch, barrier, out))
             for i in range(clients)]
         for proc in procs:
             proc.start()
         barrier.wait(120)
         busy0, total0 = cpu_times()
-        server_cpu0 = process_cpu(server.server.pid)
+        cpu0 = group_cpu(server.server.pid)
         results = [out.get(timeout=1800) for _ in procs]
         busy1, total1 = cpu_times()
-        server_cpu = process_cpu(server.server.pid) - server_cpu0
+        cpu1 = group_cpu(server.server.pid)
         for proc in procs:
             proc.join(30)
         start = min(r[1] for r in results)
@@ -165,8 +210,10 @@ def main():
         sql("UPDATE otwb_wms_task SET state = 'cancelled' WHERE "
             "state IN ('pending', 'assigned') AND type = 'move' "
             "AND warehouse = %s", warehouse)
+        n = max(len(claimed), 1)
         result = {
             'name': name, 'clients': clients, 'tasks': count,
+            'workers': workers,
             'claimed': len(claimed), 'distinct': len(set(claimed)),
             'left': left,
             'conflicts': sum(r[4] for r in results),
@@ -174,25 +221,43 @@ def main():
             'seconds': end - start,
             'per_second': len(claimed) / (end - start),
             'machine_busy': 100.0 * (busy1 - busy0) / (total1 - total0),
-            'server_cpu_ms': 1000.0 * server_cpu / max(len(claimed), 1),
+            'server_cpu_ms': 1000.0 * (cpu1['server'] - cpu0['server']) / n,
+            'pg_cpu_ms': 1000.0 * (
+                cpu1['postgresql'] - cpu0['postgresql']) / n,
+            'device_cpu_ms': 1000.0 * (
+                cpu1['devices'] - cpu0['devices']) / n,
             'load': os.getloadavg()[0],
             }
         print("%(name)s: %(claimed)d claims in %(seconds).1f s = "
             "%(per_second).1f/s (machine busy %(machine_busy).0f%%, "
-            "server %(server_cpu_ms).1f ms CPU/claim, load %(load).2f); "
-            "left %(left)d, errors %(errors)s" % result, flush=True)
+            "CPU ms/claim: server %(server_cpu_ms).2f, PostgreSQL "
+            "%(pg_cpu_ms).2f, devices %(device_cpu_ms).2f; load "
+            "%(load).2f); left %(left)d, errors %(errors)s" % result,
+            flush=True)
         return result
 
+    results = []
     try:
         load_start = os.getloadavg()
-        results = [
-            phase('claim_next, %d devices' % args.clients, 'claim_next',
-                args.clients, args.tasks),
-            phase('claim_next, 1 device (baseline)', 'claim_next', 1,
-                args.baseline_tasks),
-            phase('naive search + claim button, %d devices (baseline)'
-                % args.clients, 'naive', args.clients, args.baseline_tasks),
-            ]
+        server.start(workers=args.workers)
+        served = 'gunicorn, %d workers' % args.workers
+        results.append(phase('claim_next, %d devices (%s)' % (
+                    args.clients, served), 'claim_next', args.clients,
+                args.tasks, args.workers))
+        results.append(phase('claim_batch of %d, %d devices (%s)' % (
+                    args.batch, args.clients, served), 'claim_batch',
+                args.clients, args.tasks, args.workers))
+        server.stop()
+        server.start()
+        served = 'one trytond process'
+        results.append(phase('baseline: claim_next, %d devices (%s)' % (
+                    args.clients, served), 'claim_next', args.clients,
+                args.baseline_tasks, 1))
+        results.append(phase('baseline: claim_next, 1 device (%s)'
+                % served, 'claim_next', 1, args.baseline_tasks, 1))
+        results.append(phase('baseline: naive search + claim button, '
+                '%d devices (%s)' % (args.clients, served), 'naive',
+                args.clients, args.baseline_tasks, 1))
     finally:
         server.cleanup()
 
@@ -204,35 +269,44 @@ def main():
     rows = '\n'.join(
         "| %(name)s | %(claimed)d | %(distinct)d | %(conflicts)d | "
         "%(seconds).1f | **%(per_second).1f** | %(machine_busy).0f%% | "
-        "%(server_cpu_ms).1f | %(load).2f |" % r for r in results)
-    header = ("| phase | claims | distinct | conflicts | s | claims/s "
-        "| machine busy | server CPU ms/claim | load (1 min) after |\n"
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    main_rate = results[0]['per_second']
+        "%(server_cpu_ms).2f | %(pg_cpu_ms).2f | %(device_cpu_ms).2f | "
+        "%(load).2f |" % r for r in results)
+    header = ("| phase | tasks claimed | distinct | conflicts | s "
+        "| tasks/s | machine busy | CPU ms/task: server | PostgreSQL "
+        "| devices | load (1 min) after |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | ---: |")
+    single, batch = results[0]['per_second'], results[1]['per_second']
     # the naive baseline may fail under contention (its lock is refused
     # until the server gives up: 503): counted, not a failed check
     ok = all(r['claimed'] == r['distinct'] and not r['left']
-        and (not r['errors'] or r is results[2]) for r in results)
+        and (not r['errors'] or r is results[-1]) for r in results)
     problems = '; '.join('%s: %d left, errors %s' % (
             r['name'], r['left'], r['errors'][:2]) for r in results)
-    stopped = results[2]['errors']
+    stopped = results[-1]['errors']
+    budget = results[0]['server_cpu_ms'] + results[0]['pg_cpu_ms'] \
+        + results[0]['device_cpu_ms']
     report = f"""# Warehouse task claims over XML-RPC (PostgreSQL)
 
 Commit `{commit}`; {os.cpu_count()} cores ({cpu}), shared with other jobs:
 load average {load_before[0]:.2f} / {load_before[1]:.2f} / \
 {load_before[2]:.2f} (1 / 5 / 15 min) before the run,
-{load_start[0]:.2f} when the phases started.  PostgreSQL on loopback, one
-`trytond` process (threaded) on a loopback port, device processes on the
-same machine calling it over XML-RPC as `warehouse_operator`.
+{load_start[0]:.2f} when the phases started.  PostgreSQL on loopback; the
+server, PostgreSQL and the device processes (calling it over XML-RPC as
+`warehouse_operator`) share the machine.
 
-`bench/wms_claims.py --clients {args.clients} --tasks {args.tasks} \
+`bench/wms_claims.py --clients {args.clients} --workers {args.workers} \
+--batch {args.batch} --tasks {args.tasks} \
 --baseline-tasks {args.baseline_tasks}`
 
 {header}
 {rows}
 
-Target (issue 4): >= {TARGET} claims/s with {args.clients} clients:
-**{main_rate:.0f}/s, {'met' if main_rate >= TARGET else 'not met'}**.
+Target (issue 4): >= {TARGET} claims/s with {args.clients} clients.
+One task per call (`claim_next`): **{single:.0f}/s, \
+{'met' if single >= TARGET else 'not met'}**; \
+{args.batch} tasks per call (`claim_batch`): **{batch:.0f} tasks/s, \
+{'met' if batch >= TARGET else 'not met'}**.
 Every task claimed once, none left pending, no error: \
 {'yes' if ok else '**NO**: ' + problems}.
 Naive baseline: {len(stopped)} of {args.clients} devices stopped by an \
@@ -240,7 +314,10 @@ error ({'; '.join(sorted(set(e[-40:] for e in stopped))) or '-'}).
 
 "machine busy" is the share of both cores' time used by all processes
 (this benchmark, the server, PostgreSQL and the other jobs) during the
-phase; "server CPU" is the `trytond` process's CPU time per claim.
+phase.  The CPU columns are CPU time per task claimed: the server's
+processes, PostgreSQL's, the device processes'.  With one task per call
+they add up to {budget:.1f} ms: {os.cpu_count()} cores can give at most \
+{1000.0 * os.cpu_count() / budget:.0f} claims/s on this machine.
 """
     os.makedirs(os.path.join(ROOT, 'bench', 'reports'), exist_ok=True)
     with open(os.path.join(ROOT, 'bench', 'reports', 'wms_claims.md'),

@@ -85,13 +85,24 @@ class DemoServer:
             os.environ.update(old)
         _keep_built(self)
 
-    def start(self):
+    def start(self, workers=None):
+        """Serve the database: with Tryton's own server (one process,
+        threads), or with workers: gunicorn with that many processes
+        running Tryton's WSGI application, as docs/deployment.md does"""
         self.log = open(os.path.join(self.tmp.name, 'server.log'), 'a')
-        self.server = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), 'trytond'),
-                '-c', self.config, '-d', self.database],
-            env=self.env, cwd=ROOT, stdout=self.log,
-            stderr=subprocess.STDOUT)
+        bin_ = os.path.dirname(sys.executable)
+        env = self.env
+        if workers:
+            command = [os.path.join(bin_, 'gunicorn'),
+                '--bind', '127.0.0.1:%d' % self.port,
+                '--workers', str(workers), 'trytond.application:app']
+            env = dict(env, TRYTOND_CONFIG=self.config,
+                TRYTOND_DATABASE_NAMES=self.database)
+        else:
+            command = [os.path.join(bin_, 'trytond'),
+                '-c', self.config, '-d', self.database]
+        self.server = subprocess.Popen(command,
+            env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:

@@ -127,3 +127,14 @@ class RPCTestCase(unittest.TestCase):
             with self.assertRaises(xmlrpc.client.Fault):
                 Task.complete('SCANNER-9', other['id'], None,
                     config.context)
+        # a warehouse order over XML-RPC: up to 3 tasks, none claimed twice
+        pending = Task.find([('state', '=', 'pending')])
+        order = Task.claim_batch('AGV-BATCH', 3, None, None, config.context)
+        self.assertEqual(len(order), min(3, len(pending)))
+        self.assertTrue({t['id'] for t in order} <= {t.id for t in pending})
+        for task in order:
+            self.assertEqual(task['state'], 'assigned')
+            self.assertEqual(Task(task['id']).device, 'AGV-BATCH')
+        with self.assertRaises(xmlrpc.client.Fault) as cm:
+            Task.claim_batch('AGV-BATCH', 51, None, None, config.context)
+        self.assertIn('"limit"', cm.exception.faultString)

@@ -41,6 +41,35 @@ class ShipmentOut(metaclass=PoolMeta):
         cls.otwb_create_pick_tasks(shipments)
 
     @classmethod
+    @Workflow.transition('packed')
+    def pack(cls, shipments):
+        cls._otwb_check_vas_done(shipments)
+        super().pack(shipments)
+
+    @classmethod
+    def _otwb_check_vas_done(cls, shipments):
+        "Refuse to pack a shipment whose services before packing are open"
+        pool = Pool()
+        Task = pool.get('otwb.wms.task')
+        tasks = Task.search([
+                ('type', '=', 'vas'),
+                ('vas_origin', 'in', [str(s) for s in shipments]),
+                ('state', 'not in', ['done', 'cancelled']),
+                ('vas_service.before_packing', '=', True),
+                ('vas_service.unit', '!=', 'carton'),
+                ], order=[('id', 'ASC')])
+        if tasks:
+            shipment = tasks[0].vas_origin
+            tasks = [t for t in tasks if t.vas_origin == shipment]
+            raise PackageError(gettext(
+                    'otwb_wms.msg_pack_vas_open',
+                    shipment=shipment.rec_name,
+                    services=', '.join(sorted(
+                            {t.vas_service.rec_name for t in tasks})),
+                    tasks=', '.join('%d (%s)' % (t.id, t.state)
+                        for t in tasks)))
+
+    @classmethod
     def otwb_create_pick_tasks(cls, shipments):
         """Create one pick task per reserved inventory move without one,
         numbered along the optimised pick path of the shipment"""
@@ -129,6 +158,8 @@ class ShipmentOut(metaclass=PoolMeta):
             if box:
                 box_types[box.code] = (type_, box)
         to_pack = [s for s in shipments if s.state == 'picked']
+        # before any carton is made
+        cls._otwb_check_vas_done(to_pack)
         for shipment in to_pack:
             if shipment.packages:
                 continue

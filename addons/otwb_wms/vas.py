@@ -50,6 +50,12 @@ class VASService(DeactivableMixin, ModelSQL, ModelView):
         VAS_UNITS, "Unit", required=True,
         help="What a VAS task counts and billing charges for: units, "
         "orders or cartons.")
+    before_packing = fields.Boolean(
+        "Before Packing", states={'invisible': Eval('unit') == 'carton'},
+        help="Its tasks on a customer shipment must be done (or cancelled) "
+        "before the shipment is packed: gift wrapping, labelling or "
+        "kitting of the goods. Carton services are done on the packed "
+        "cartons and never hold packing.")
     description = fields.Text("Description")
 
     @classmethod
@@ -65,6 +71,15 @@ class VASService(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_unit(cls):
         return 'unit'
+
+    @classmethod
+    def default_before_packing(cls):
+        return True
+
+    @fields.depends('unit')
+    def on_change_unit(self):
+        if self.unit == 'carton':
+            self.before_packing = False
 
     def get_rec_name(self, name):
         return '[%s] %s' % (self.code, self.name)

@@ -145,3 +145,74 @@ class VASScenarioTestCase(unittest.TestCase):
                             'vas_service': service('QC').id}])
             self.assertIn('"Service For"', cm.exception.message)
 
+    @with_transaction()
+    def test_vas_holds_packing(self):
+        "A shipment is packed once its services before packing are done"
+        pool = Pool()
+        Task = pool.get('otwb.wms.task')
+        Shipment = pool.get('stock.shipment.out')
+        company = create_company()
+        with set_company(company):
+            bins = tools.create_bins(aisles=1, bays=2)
+            tee = tools.create_product('TEE')
+            tools.stock(company, tee, bins[(1, 1, 1)], 10)
+            shipment = tools.shipment(company, tools.customer(), [(tee, 4)])
+            wrap = Task.create_vas(shipment, service('GIFTWRAP'))
+            relabel = Task.create_vas(shipment, service('RELABEL'), 1)
+            self.assertEqual(
+                (service('GIFTWRAP').before_packing,
+                    service('RELABEL').before_packing), (True, False))
+            tools.pick_all()
+            shipment = Shipment(shipment.id)
+            self.assertEqual(shipment.state, 'picked')
+
+            # gift wrapping of the 4 units is pending: not packed
+            with self.assertRaises(ValidationError) as cm:
+                Shipment.otwb_pack([shipment])
+            message = cm.exception.message
+            self.assertIn(shipment.rec_name, message)
+            self.assertIn('[GIFTWRAP] Gift Wrapping', message)
+            self.assertIn('%d (pending)' % wrap.id, message)
+            self.assertNotIn('RELABEL', message)
+            self.assertEqual(Shipment(shipment.id).state, 'picked')
+            # nor by Tryton's own transition
+            with self.assertRaises(ValidationError):
+                Shipment.pack([Shipment(shipment.id)])
+            # claimed is not done either
+            self.assertEqual(
+                Task.claim_next('WRAP-1', ['vas'])['id'], wrap.id)
+            with self.assertRaises(ValidationError) as cm:
+                Shipment.otwb_pack([Shipment(shipment.id)])
+            self.assertIn('%d (assigned)' % wrap.id, cm.exception.message)
+
+            # done: packed; the relabelling of the cartons stays pending
+            # (done on the packed cartons)
+            Task.complete('WRAP-1', wrap.id)
+            Shipment.otwb_pack([Shipment(shipment.id)])
+            self.assertEqual(Shipment(shipment.id).state, 'packed')
+            self.assertEqual(Task(relabel.id).state, 'pending')
+
+    @with_transaction()
+    def test_vas_not_before_packing_or_cancelled(self):
+        "A service after packing, or a cancelled task, holds nothing"
+        pool = Pool()
+        Task = pool.get('otwb.wms.task')
+        Shipment = pool.get('stock.shipment.out')
+        company = create_company()
+        with set_company(company):
+            bins = tools.create_bins(aisles=1, bays=2)
+            tee = tools.create_product('TEE')
+            tools.stock(company, tee, bins[(1, 1, 1)], 10)
+            first = tools.shipment(company, tools.customer(), [(tee, 2)])
+            second = tools.shipment(company, tools.customer(), [(tee, 3)])
+            label = service('LABEL')
+            label.before_packing = False
+            label.save()
+            Task.create_vas(first, label)
+            kit = Task.create_vas(second, service('KIT'))
+            Task.cancel([kit])
+            tools.pick_all()
+            Shipment.otwb_pack(Shipment.browse([first, second]))
+            self.assertEqual([s.state for s in
+                    Shipment.browse([first, second])], ['packed', 'packed'])
+
